@@ -1,0 +1,218 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/zkfs/zkfs/jute"
+	"github.com/zkfs/zkfs/zkclient"
+)
+
+// Writes go to ZooKeeper and then update the cache with the result (write-through), so that
+// the next read sees them even before the watch event arrives. A result is stored under the
+// race rule of fill.go: if an event for the path was applied while the write was in flight,
+// the result may already be outdated and the entry is dropped instead. Dropping is always safe,
+// so a failed write (whose outcome may be unknown, or which shows the cache was stale) drops
+// what it touched. Writes are never retried here: only the caller knows whether a retry is safe.
+
+// Create creates a persistent znode with the world ACL.
+func (c *Cache) Create(ctx context.Context, path string, data []byte) (jute.Stat, error) {
+	if err := checkPath("create", path); err != nil {
+		return jute.Stat{}, err
+	}
+	pp := parentPath(path)
+	c.mu.Lock()
+	tok := c.beginFill(path, pp)
+	c.mu.Unlock()
+
+	_, st, err := c.Client().Create(ctx, path, data, jute.ModePersistent, nil)
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fresh := c.endFill(tok)
+	if err != nil || !fresh {
+		c.removeSubtree(c.lookup(path))
+		c.dropListing(pp)
+		return st, err
+	}
+	c.removeSubtree(c.lookup(path))
+	e := c.getOrCreate(path)
+	e.setData(slices.Clone(data), st)
+	e.hasChildren, e.children = true, []string{}
+	c.updated(e)
+	if par := c.lookup(pp); par != nil {
+		par.negative = false
+		par.addChild(baseName(path))
+		par.dropStat()
+		c.updated(par)
+	}
+	return st, nil
+}
+
+// Delete deletes a znode (version -1: any version).
+func (c *Cache) Delete(ctx context.Context, path string, version int32) error {
+	if err := checkPath("delete", path); err != nil {
+		return err
+	}
+	pp := parentPath(path)
+	c.mu.Lock()
+	tok := c.beginFill(path, pp)
+	c.mu.Unlock()
+
+	err := c.Client().Delete(ctx, path, version)
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fresh := c.endFill(tok)
+	if err != nil && !errors.Is(err, zkclient.ErrNoNode) {
+		c.clearContent(c.lookup(path))
+		c.dropListing(pp)
+		return err
+	}
+	// Deleted (or already absent).
+	c.removeSubtree(c.lookup(path))
+	if par := c.lookup(pp); par != nil {
+		if fresh {
+			par.removeChild(baseName(path))
+		} else {
+			par.dropChildren()
+		}
+		par.dropStat()
+		c.updated(par)
+	}
+	return err
+}
+
+// Set replaces a znode's data (version -1: any version).
+func (c *Cache) Set(ctx context.Context, path string, data []byte, version int32) (jute.Stat, error) {
+	if err := checkPath("set", path); err != nil {
+		return jute.Stat{}, err
+	}
+	c.mu.Lock()
+	tok := c.beginFill(path)
+	c.mu.Unlock()
+
+	st, err := c.Client().Set(ctx, path, data, version)
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fresh := c.endFill(tok)
+	if err != nil {
+		c.dropAfterFailure(path, err)
+		return st, err
+	}
+	e := c.lookup(path)
+	if !fresh {
+		if e != nil {
+			e.dropData()
+			e.dropStat()
+			c.updated(e)
+		}
+		return st, nil
+	}
+	if e == nil {
+		e = c.getOrCreate(path)
+	}
+	e.setData(slices.Clone(data), st)
+	c.updated(e)
+	return st, nil
+}
+
+// SetACL replaces a znode's ACL (version -1: any ACL version).
+func (c *Cache) SetACL(ctx context.Context, path string, acl []jute.ACL, version int32) (jute.Stat, error) {
+	if err := checkPath("setACL", path); err != nil {
+		return jute.Stat{}, err
+	}
+	c.mu.Lock()
+	tok := c.beginFill(path)
+	c.mu.Unlock()
+
+	st, err := c.Client().SetACL(ctx, path, acl, version)
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fresh := c.endFill(tok)
+	if err != nil {
+		c.dropAfterFailure(path, err)
+		return st, err
+	}
+	e := c.lookup(path)
+	if e == nil {
+		if fresh {
+			e = c.getOrCreate(path)
+			e.setStat(st)
+			c.updated(e)
+		}
+		return st, nil
+	}
+	if fresh {
+		e.setStat(st)
+	} else {
+		e.dropStat()
+	}
+	c.updated(e)
+	return st, nil
+}
+
+// Multi runs ops atomically and then drops every cached entry they touched (whether the multi
+// succeeded or not: a failure may have an unknown outcome).
+func (c *Cache) Multi(ctx context.Context, ops ...zkclient.Op) ([]zkclient.OpResult, error) {
+	res, err := c.Client().Multi(ctx, ops...)
+	paths, complete := multiPaths(ops, res)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !complete {
+		c.dropAll()
+		return res, err
+	}
+	for _, p := range paths {
+		c.removeSubtree(c.lookup(p))
+		c.dropListing(parentPath(p))
+	}
+	return res, err
+}
+
+// multiPaths returns the paths ops touched, and false when it cannot name all of them.
+func multiPaths(ops []zkclient.Op, res []zkclient.OpResult) ([]string, bool) {
+	if len(res) != len(ops) {
+		return nil, false
+	}
+	paths := make([]string, 0, len(res))
+	for _, r := range res {
+		if r.Path == "" {
+			return nil, false
+		}
+		paths = append(paths, r.Path)
+	}
+	return paths, true
+}
+
+// dropListing forgets p's child list and stat (they change when a child comes or goes).
+// Requires Cache.mu.
+func (c *Cache) dropListing(p string) {
+	if p == "" {
+		return
+	}
+	if e := c.lookup(p); e != nil {
+		e.negative = false
+		e.dropChildren()
+		e.dropStat()
+		c.updated(e)
+	}
+}
+
+// dropAfterFailure forgets what a failed write on path may have made stale. Requires Cache.mu.
+func (c *Cache) dropAfterFailure(path string, err error) {
+	if errors.Is(err, zkclient.ErrNoNode) {
+		c.removeSubtree(c.lookup(path))
+		c.dropListing(parentPath(path))
+		return
+	}
+	if e := c.lookup(path); e != nil {
+		e.negative = false
+		e.dropData()
+		e.dropStat()
+		c.updated(e)
+	}
+}
