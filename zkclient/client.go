@@ -31,7 +31,7 @@ type Client struct {
 	closeOnce   sync.Once
 	sessionDone chan struct{} // closed when the session goroutine ends
 
-	mu      sync.Mutex // guards the fields below
+	mu      sync.Mutex    // guards the fields below
 	cur     *conn         // the live connection, nil while disconnected
 	ready   chan struct{} // closed when cur is set or the client ends
 	endErr  error         // set once the session ended: ErrSessionExpired, ErrAuthFailed, ErrClosed

@@ -12,13 +12,13 @@ import (
 type watchKind uint8
 
 const (
-	watchNone watchKind = iota
-	watchData           // getData, or exists on an existing node
-	watchExist          // exists (on a missing node it becomes an exist watch)
-	watchChild          // getChildren
-	watchPersistent     // addWatch PERSISTENT
-	watchRecursive      // addWatch PERSISTENT_RECURSIVE
-	watchRemove         // removeWatches: drop watches of wtype on success
+	watchNone       watchKind = iota
+	watchData                 // getData, or exists on an existing node
+	watchExist                // exists (on a missing node it becomes an exist watch)
+	watchChild                // getChildren
+	watchPersistent           // addWatch PERSISTENT
+	watchRecursive            // addWatch PERSISTENT_RECURSIVE
+	watchRemove               // removeWatches: drop watches of wtype on success
 )
 
 // request is one call in flight. The caller fills op, buf and the watch
