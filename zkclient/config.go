@@ -1,6 +1,7 @@
 package zkclient
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"log/slog"
@@ -35,6 +36,9 @@ type Config struct {
 	// MaxFrame is the largest frame sent or accepted (default
 	// jute.DefaultMaxFrame, the server's jute.maxbuffer default).
 	MaxFrame int
+	// Dial, when set, replaces the TCP dialer (tests use it to put a fake
+	// server or a fault proxy in between). addr is "host:port" after DNS.
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
 	// Logger receives one line per session state change (default: discard).
 	Logger *slog.Logger
 }

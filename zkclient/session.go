@@ -143,8 +143,14 @@ func (c *Client) dialAddr(ctx context.Context, h hostPort, addr string) (*conn, 
 	deadline := time.Now().Add(c.cfg.DialTimeout)
 	dctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	var d net.Dialer
-	nc, err := d.DialContext(dctx, "tcp", addr)
+	var nc net.Conn
+	var err error
+	if c.cfg.Dial != nil {
+		nc, err = c.cfg.Dial(dctx, addr)
+	} else {
+		var d net.Dialer
+		nc, err = d.DialContext(dctx, "tcp", addr)
+	}
 	if err != nil {
 		return nil, err
 	}
