@@ -32,6 +32,7 @@ type conn struct {
 	pending []*request // written or queued, awaiting replies, oldest first
 	head    int        // pending[head] is the oldest
 	dead    bool
+	closing bool  // closeSession was queued: nothing may follow it
 	err     error // why it failed
 }
 
@@ -47,13 +48,17 @@ func (cn *conn) start() {
 	go cn.writeLoop()
 }
 
-// send queues r; false if the connection is already dead (r was not sent
-// and may be sent on another connection).
+// send queues r; false if the connection is already dead or closing the
+// session (r was not sent and may be sent on another connection).
 func (cn *conn) send(r *request) bool {
 	cn.mu.Lock()
-	if cn.dead {
+	if cn.dead || cn.closing {
+		// After closeSession the server would answer SESSIONEXPIRED.
 		cn.mu.Unlock()
 		return false
+	}
+	if r.op == jute.OpCloseSession {
+		cn.closing = true
 	}
 	if r.xid != jute.XidSetWatches {
 		r.setXid(cn.c.nextXid())
@@ -234,8 +239,9 @@ func (cn *conn) readLoop() {
 			continue
 		}
 		if err := r.decodeBody(&d); err != nil {
-			r.complete(ErrConnectionLoss)
+			// r belongs to its caller once completed: read it first.
 			cn.fail(fmt.Errorf("%w: %v reply from %s: %w", errProtocol, r.op, cn.server, err))
+			r.complete(ErrConnectionLoss)
 			return
 		}
 		switch r.watch {

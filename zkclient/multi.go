@@ -128,6 +128,11 @@ func (c *Client) multiOp(m *jute.MultiOp, o Op) error {
 	if err != nil {
 		return err
 	}
+	if o.typ == jute.OpCreate || o.typ == jute.OpSetData {
+		if n := c.readLimit(); len(o.data) > n {
+			return fmt.Errorf("%w: %d bytes of data, limit %d", ErrTooLarge, len(o.data), n)
+		}
+	}
 	sp := c.serverPath(o.path)
 	switch o.typ {
 	case jute.OpCreate:

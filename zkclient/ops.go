@@ -49,6 +49,9 @@ func (c *Client) create(ctx context.Context, path string, data []byte, mode jute
 	if err := jute.ValidateCreatePath(path, mode); err != nil {
 		return "", jute.Stat{}, opErr("create", path, err)
 	}
+	if err := c.checkData("create", path, data); err != nil {
+		return "", jute.Stat{}, err
+	}
 	if acl == nil {
 		acl = jute.WorldACL
 	}
@@ -160,6 +163,12 @@ func (c *Client) GetConfig(ctx context.Context) ([]byte, jute.Stat, error) {
 // Set replaces the node's data if its version is version (-1: any) and
 // returns the new Stat.
 func (c *Client) Set(ctx context.Context, path string, data []byte, version int32) (jute.Stat, error) {
+	if err := jute.ValidatePath(path); err != nil {
+		return jute.Stat{}, opErr("set", path, err)
+	}
+	if err := c.checkData("set", path, data); err != nil {
+		return jute.Stat{}, err
+	}
 	r, _, err := c.begin(jute.OpSetData, "set", path)
 	if err != nil {
 		return jute.Stat{}, err
@@ -355,10 +364,27 @@ func (c *Client) CheckWatches(ctx context.Context, path string, t jute.WatcherTy
 	return nil
 }
 
-// DataLimit returns the largest data a Set of path can carry: the frame
-// limit less the request's other fields. Larger data fails with ErrTooLarge
-// before anything is sent.
+// DataLimit returns the largest data a Set of path can carry and a Get can
+// read back: the frame limit less the other fields of the setData request
+// and of the getData reply, whichever are larger. Set and Create refuse
+// larger data with ErrTooLarge before anything is sent.
 func (c *Client) DataLimit(path string) int {
-	// header (xid, type) + path (length, bytes) + data length + version
-	return c.cfg.MaxFrame - (jute.RequestHeaderSize + 4 + len(c.serverPath(path)) + 4 + 4)
+	// request: header (xid, type) + path (length, bytes) + data length + version
+	set := c.cfg.MaxFrame - (jute.RequestHeaderSize + 4 + len(c.serverPath(path)) + 4 + 4)
+	return min(set, c.readLimit())
+}
+
+// readLimit is the largest data a getData reply can carry within the frame
+// limit: reply header + data length + Stat.
+func (c *Client) readLimit() int {
+	return c.cfg.MaxFrame - (jute.ReplyHeaderSize + 4 + jute.StatSize)
+}
+
+// checkData refuses data that a getData reply could not carry: the node
+// could be written but never read.
+func (c *Client) checkData(op, path string, data []byte) error {
+	if n := c.readLimit(); len(data) > n {
+		return opErr(op, path, fmt.Errorf("%w: %d bytes of data, limit %d", ErrTooLarge, len(data), n))
+	}
+	return nil
 }
