@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -26,6 +27,12 @@ type conn struct {
 	wake chan struct{} // capacity 1: there is something in out
 	done chan struct{} // closed by fail, after every pending request has failed
 	wg   sync.WaitGroup
+
+	// wmu is held by whoever writes to the socket (the writer, or a caller
+	// writing its own frame on an idle connection), so that frames reach
+	// the wire in xid order. Taken before mu, never while holding it,
+	// except by TryLock.
+	wmu sync.Mutex
 
 	mu      sync.Mutex // guards the fields below
 	out     []byte     // frames not yet written, in xid order
@@ -63,9 +70,24 @@ func (cn *conn) send(r *request) bool {
 	if r.xid != jute.XidSetWatches {
 		r.setXid(cn.c.nextXid())
 	}
-	cn.out = append(cn.out, r.buf...)
+	// An idle connection (nothing outstanding, nothing queued) is written
+	// by the caller itself: one wake-up less per call when calls come one
+	// at a time. Under load the writer gathers many frames per write.
+	direct := cn.head == len(cn.pending) && len(cn.out) == 0 && cn.wmu.TryLock()
+	if !direct {
+		cn.out = append(cn.out, r.buf...)
+	}
 	cn.pending = append(cn.pending, r)
 	cn.mu.Unlock()
+	if direct {
+		cn.nc.SetWriteDeadline(time.Now().Add(cn.timeout * 2 / 3))
+		_, err := cn.nc.Write(r.buf)
+		cn.wmu.Unlock()
+		if err != nil {
+			cn.fail(fmt.Errorf("write to %s: %w", cn.server, err))
+		}
+		return true
+	}
 	select {
 	case cn.wake <- struct{}{}:
 	default:
@@ -152,16 +174,23 @@ func (cn *conn) writeLoop() {
 			cn.sendRaw(pingFrame)
 			continue
 		}
+		// Let callers that were just woken queue their requests too, so
+		// that under load one write carries many.
+		runtime.Gosched()
+		cn.wmu.Lock()
 		cn.mu.Lock()
 		buf := cn.out
 		cn.out = spare
 		cn.mu.Unlock()
 		if len(buf) == 0 {
+			cn.wmu.Unlock()
 			spare = buf
 			continue
 		}
 		cn.nc.SetWriteDeadline(time.Now().Add(cn.timeout * 2 / 3))
-		if _, err := cn.nc.Write(buf); err != nil {
+		_, err := cn.nc.Write(buf)
+		cn.wmu.Unlock()
+		if err != nil {
 			cn.fail(fmt.Errorf("write to %s: %w", cn.server, err))
 			return
 		}
@@ -184,14 +213,16 @@ func (cn *conn) readLoop() {
 	defer cn.wg.Done()
 	c := cn.c
 	var d jute.Decoder
+	now := time.Now()
 	for {
-		cn.nc.SetReadDeadline(time.Now().Add(cn.timeout * 2 / 3))
+		cn.nc.SetReadDeadline(now.Add(cn.timeout * 2 / 3))
 		frame, err := cn.fr.Next()
 		if err != nil {
 			cn.fail(fmt.Errorf("read from %s: %w", cn.server, err))
 			return
 		}
-		c.heard()
+		now = time.Now()
+		c.lastHeard.Store(now.UnixNano())
 		d.Reset(frame)
 		var h jute.ReplyHeader
 		if err := h.Decode(&d); err != nil {

@@ -1,6 +1,7 @@
 package zkclient
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -188,7 +189,8 @@ func (c *Client) dialAddr(ctx context.Context, h hostPort, addr string) (*conn, 
 		nc.Close()
 		return nil, fmt.Errorf("handshake with %s: %w", addr, err)
 	}
-	fr := jute.NewFrameReader(nc, c.cfg.MaxFrame)
+	// Buffered: one read system call brings in many replies under load.
+	fr := jute.NewFrameReader(bufio.NewReaderSize(nc, 64<<10), c.cfg.MaxFrame)
 	frame, err := fr.Next()
 	if err != nil {
 		nc.Close()
@@ -233,7 +235,7 @@ func (c *Client) dialAddr(ctx context.Context, h hostPort, addr string) (*conn, 
 	nc.SetDeadline(time.Time{})
 	if !stop() {
 		nc.Close()
-		return nil, ctx.Err()
+		return nil, fmt.Errorf("handshake with %s: %w", addr, context.Cause(dctx))
 	}
 	c.heard()
 	timeout := time.Duration(resp.TimeOut) * time.Millisecond
@@ -295,7 +297,9 @@ func (c *Client) end(err error, state jute.KeeperState, cause error) {
 	c.mu.Unlock()
 	switch state {
 	case jute.StateClosed:
-		c.log.Info("zookeeper session closed", "session", fmt.Sprintf("%#x", id))
+		if id != 0 {
+			c.log.Info("zookeeper session closed", "session", fmt.Sprintf("%#x", id))
+		}
 	default:
 		c.log.Error("zookeeper session ended", "session", fmt.Sprintf("%#x", id), "state", state.String(), "err", cause)
 	}
