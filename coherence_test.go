@@ -1,0 +1,147 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+
+	zkfs "github.com/zkfs/zkfs/fs"
+)
+
+// testRemoteChanges: with entry and attribute timeouts of an hour, changes
+// made by another client reach the kernel by active invalidation. Latency
+// is logged; the assertion is only that the change becomes visible.
+func (e *mountEnv) testRemoteChanges(t *testing.T) {
+	e.create(t, "/rc", nil)
+	e.create(t, "/rc/gone", []byte("soon deleted"))
+	e.create(t, "/rc/val", []byte("v1"))
+
+	// Make the kernel cache everything first.
+	if got := readVia(t, e.p("/rc/val/.data")); got != "v1" {
+		t.Fatalf("read %q", got)
+	}
+	mustSh(t, "ls -l %s %s >/dev/null", q(e.p("/rc")), q(e.p("/rc/gone")))
+	if _, err := os.Stat(e.p("/rc/new")); !os.IsNotExist(err) {
+		t.Fatalf("stat /rc/new: %v", err)
+	}
+
+	// Remote data change (a longer value: size must follow).
+	if _, err := e.cl.Set(testCtx(t), "/rc/val", []byte("version two"), -1); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "remote data change", func() bool {
+		return readVia(t, e.p("/rc/val/.data")) == "version two"
+	})
+	// And the attributes (version xattr, size) follow.
+	if v := getxattr(t, e.p("/rc/val"), "user.zk.version"); v != "1" {
+		t.Fatalf("version xattr %q", v)
+	}
+	if sz := statSize(t, e.p("/rc/val/.data")); sz != int64(len("version two")) {
+		t.Fatalf("size %d", sz)
+	}
+
+	// Remote create.
+	e.create(t, "/rc/new", []byte("fresh"))
+	eventually(t, "remote create", func() bool {
+		_, err := os.Stat(e.p("/rc/new"))
+		return err == nil
+	})
+	if got := readVia(t, e.p("/rc/new/.data")); got != "fresh" {
+		t.Fatalf("new data %q", got)
+	}
+
+	// Remote delete of an entry the kernel holds.
+	if err := e.cl.Delete(testCtx(t), "/rc/gone", -1); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "remote delete", func() bool {
+		_, err := os.Stat(e.p("/rc/gone"))
+		return os.IsNotExist(err)
+	})
+	out := mustSh(t, "ls -1 %s", q(e.p("/rc")))
+	if out != "new\nval\n" {
+		t.Fatalf("ls after remote changes: %q", out)
+	}
+
+	// Delete and re-create under the same name: a new inode.
+	var before syscall.Stat_t
+	if err := syscall.Stat(e.p("/rc/new"), &before); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cl.Delete(testCtx(t), "/rc/new", -1); err != nil {
+		t.Fatal(err)
+	}
+	e.create(t, "/rc/new", []byte("again"))
+	eventually(t, "remote re-create", func() bool {
+		var st syscall.Stat_t
+		return syscall.Stat(e.p("/rc/new"), &st) == nil && st.Ino != before.Ino &&
+			readVia(t, e.p("/rc/new/.data")) == "again"
+	})
+}
+
+// TestLargeTree lists a 10,000-znode tree identically to the server's view.
+func TestLargeTree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large tree in -short mode")
+	}
+	e := newMountEnv(t, nil, zkfs.Options{})
+	const n = 10000
+	e.create(t, "/big", nil)
+	mustZkcli(t, e.zk.Addr(), "mktree", "/big", "10000", "22")
+	server := strings.Split(strings.TrimSuffix(mustZkcli(t, e.zk.Addr(), "walk", "/big"), "\n"), "\n")
+	if len(server) != n {
+		t.Fatalf("server walk: %d znodes", len(server))
+	}
+	out := mustSh(t, "cd %s && find . -name .data -prune -o -mindepth 1 -type d -print", q(e.p("/big")))
+	var got []string
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		got = append(got, "/big"+strings.TrimPrefix(l, "."))
+	}
+	sort.Strings(got)
+	if len(got) != len(server) {
+		t.Fatalf("find: %d directories, server %d", len(got), len(server))
+	}
+	for i := range got {
+		if got[i] != server[i] {
+			t.Fatalf("find and server differ at %d: %q vs %q", i, got[i], server[i])
+		}
+	}
+	// Spot-check data through the mount.
+	for _, zp := range []string{server[0], server[n/2], server[n-1]} {
+		if got := readVia(t, e.p(zp+"/.data")); got != zp {
+			t.Fatalf("%s data %q", zp, got)
+		}
+	}
+}
+
+// TestReadOnly: every mutation fails with EROFS, reads work.
+func TestReadOnly(t *testing.T) {
+	e := newMountEnv(t, nil, zkfs.Options{ReadOnly: true})
+	e.create(t, "/ro", []byte("keep"))
+	e.create(t, "/ro/child", nil)
+	if got := readVia(t, e.p("/ro/.data")); got != "keep" {
+		t.Fatalf("read %q", got)
+	}
+	d := e.p("/ro")
+	checks := map[string]error{
+		"write":    os.WriteFile(filepath.Join(d, ".data"), []byte("x"), 0o644),
+		"mkdir":    os.Mkdir(filepath.Join(d, "new"), 0o755),
+		"rmdir":    syscall.Rmdir(filepath.Join(d, "child")),
+		"unlink":   syscall.Unlink(filepath.Join(d, ".data")),
+		"truncate": os.Truncate(filepath.Join(d, ".data"), 0),
+		"setxattr": syscall.Setxattr(d, "user.zk.acl", []byte("world:anyone:r"), 0),
+		"create":   os.WriteFile(filepath.Join(d, "other"), []byte("x"), 0o644),
+	}
+	for op, err := range checks {
+		if errnoOf(err) != syscall.EROFS {
+			t.Errorf("%s: %v, want EROFS", op, err)
+		}
+	}
+	data, st := e.get(t, "/ro")
+	if string(data) != "keep" || st.Version != 0 || st.NumChildren != 1 {
+		t.Fatalf("server changed: %q v%d children %d", data, st.Version, st.NumChildren)
+	}
+}

@@ -1,0 +1,283 @@
+package fs
+
+import (
+	"context"
+	"syscall"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/zkfs/zkfs/jute"
+)
+
+// dirNode is the directory of one znode. path never changes: a znode cannot
+// move in ZooKeeper, and a re-created znode gets a new czxid, hence a new
+// inode.
+type dirNode struct {
+	gofs.Inode
+	fs   *fsys
+	path string
+}
+
+var (
+	_ gofs.NodeLookuper   = (*dirNode)(nil)
+	_ gofs.NodeReaddirer  = (*dirNode)(nil)
+	_ gofs.NodeGetattrer  = (*dirNode)(nil)
+	_ gofs.NodeSetattrer  = (*dirNode)(nil)
+	_ gofs.NodeMkdirer    = (*dirNode)(nil)
+	_ gofs.NodeRmdirer    = (*dirNode)(nil)
+	_ gofs.NodeUnlinker   = (*dirNode)(nil)
+	_ gofs.NodeCreater    = (*dirNode)(nil)
+	_ gofs.NodeMknoder    = (*dirNode)(nil)
+	_ gofs.NodeSymlinker  = (*dirNode)(nil)
+	_ gofs.NodeLinker     = (*dirNode)(nil)
+	_ gofs.NodeRenamer    = (*dirNode)(nil)
+	_ gofs.NodeStatfser   = (*dirNode)(nil)
+	_ gofs.NodeOpendirer  = (*dirNode)(nil)
+	_ gofs.NodeGetxattrer = (*dirNode)(nil)
+)
+
+// dirAttr fills out with the attributes of a znode directory.
+func (f *fsys) dirAttr(p string, st *jute.Stat, out *fuse.Attr) {
+	ino, _ := Inodes(p, st.Czxid)
+	out.Ino = ino
+	out.Mode = syscall.S_IFDIR | 0o755
+	if st.EphemeralOwner != 0 {
+		out.Mode |= syscall.S_ISVTX
+	}
+	out.Nlink = 2 + uint32(max(st.NumChildren, 0))
+	out.Size = uint64(max(st.NumChildren, 0)) + 1
+	f.setTimes(st, out)
+}
+
+// fileAttr fills out with the attributes of a znode's data file.
+func (f *fsys) fileAttr(p string, st *jute.Stat, out *fuse.Attr) {
+	_, ino := Inodes(p, st.Czxid)
+	out.Ino = ino
+	out.Mode = syscall.S_IFREG | 0o644
+	out.Nlink = 1
+	out.Size = uint64(max(st.DataLength, 0))
+	f.setTimes(st, out)
+}
+
+func (f *fsys) setTimes(st *jute.Stat, out *fuse.Attr) {
+	sec, nsec := uint64(st.Mtime/1000), uint32(st.Mtime%1000)*1_000_000
+	if st.Mtime < 0 {
+		sec, nsec = 0, 0
+	}
+	out.Mtime, out.Mtimensec = sec, nsec
+	out.Atime, out.Atimensec = sec, nsec
+	out.Ctime, out.Ctimensec = sec, nsec
+	out.Uid, out.Gid = f.uid, f.gid
+	out.Blksize = 4096
+	out.Blocks = (out.Size + 511) / 512
+}
+
+// newDir returns the inode for the znode directory at p with stat st: the
+// known one if the kernel still holds this incarnation, else a new one.
+func (n *dirNode) newDir(ctx context.Context, p string, st *jute.Stat) *gofs.Inode {
+	ino, _ := Inodes(p, st.Czxid)
+	return n.NewInode(ctx, &dirNode{fs: n.fs, path: p},
+		gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: ino})
+}
+
+// newData returns the inode of this znode's data file.
+func (n *dirNode) newData(ctx context.Context, st *jute.Stat) *gofs.Inode {
+	_, ino := Inodes(n.path, st.Czxid)
+	return n.NewInode(ctx, &fileNode{fs: n.fs, path: n.path, czxid: st.Czxid},
+		gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino})
+}
+
+// Lookup resolves the data file or a child znode.
+func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	ctx, cancel := n.fs.ctx(ctx)
+	defer cancel()
+	if name == n.fs.opts.DataName {
+		st, err := n.fs.src.Stat(ctx, n.path)
+		if err != nil {
+			return nil, n.fs.errno("stat", n.path, err)
+		}
+		n.fs.fileAttr(n.path, &st, &out.Attr)
+		return n.newData(ctx, &st), 0
+	}
+	p := childPath(n.path, name)
+	if jute.ValidatePath(p) != nil {
+		return nil, syscall.ENOENT
+	}
+	st, err := n.fs.src.Stat(ctx, p)
+	if err != nil {
+		return nil, n.fs.errno("stat", p, err)
+	}
+	n.fs.dirAttr(p, &st, &out.Attr)
+	return n.newDir(ctx, p, &st), 0
+}
+
+// Opendir checks that the znode still exists, so that a directory removed
+// by another client gives ENOENT rather than an empty listing.
+func (n *dirNode) Opendir(ctx context.Context) syscall.Errno {
+	ctx, cancel := n.fs.ctx(ctx)
+	defer cancel()
+	if _, err := n.fs.src.Stat(ctx, n.path); err != nil {
+		return n.fs.errno("stat", n.path, err)
+	}
+	return 0
+}
+
+// Readdir lists ".", "..", the data file and the children (sorted).
+func (n *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+	ctx, cancel := n.fs.ctx(ctx)
+	defer cancel()
+	names, st, err := n.fs.src.Children(ctx, n.path)
+	if err != nil {
+		return nil, n.fs.errno("children", n.path, err)
+	}
+	dirIno, dataIno := Inodes(n.path, st.Czxid)
+	parentIno := uint64(1)
+	if _, parent := n.Parent(); parent != nil {
+		parentIno = parent.StableAttr().Ino
+	}
+	list := make([]fuse.DirEntry, 0, len(names)+3)
+	list = append(list,
+		fuse.DirEntry{Name: ".", Mode: syscall.S_IFDIR, Ino: dirIno},
+		fuse.DirEntry{Name: "..", Mode: syscall.S_IFDIR, Ino: parentIno},
+		fuse.DirEntry{Name: n.fs.opts.DataName, Mode: syscall.S_IFREG, Ino: dataIno})
+	for _, name := range names {
+		if name == n.fs.opts.DataName {
+			continue // shadowed by the data file
+		}
+		// Ino 0: unknown here (READDIRPLUS looks every entry up).
+		list = append(list, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR})
+	}
+	return gofs.NewListDirStream(list), 0
+}
+
+// Getattr answers from the znode's Stat.
+func (n *dirNode) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	ctx, cancel := n.fs.ctx(ctx)
+	defer cancel()
+	st, err := n.fs.src.Stat(ctx, n.path)
+	if err != nil {
+		return n.fs.errno("stat", n.path, err)
+	}
+	n.fs.dirAttr(n.path, &st, &out.Attr)
+	return 0
+}
+
+// Setattr accepts and ignores time and mode changes on directories (so that
+// `touch dir`, `cp -a` and `tar x` do not fail); nothing is stored.
+func (n *dirNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	if n.fs.opts.ReadOnly {
+		return syscall.EROFS
+	}
+	if _, ok := in.GetSize(); ok {
+		return syscall.EISDIR
+	}
+	return n.Getattr(ctx, fh, out)
+}
+
+// Mkdir creates a persistent znode with null data.
+func (n *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if n.fs.opts.ReadOnly {
+		return nil, syscall.EROFS
+	}
+	if name == n.fs.opts.DataName {
+		return nil, syscall.EEXIST
+	}
+	p := childPath(n.path, name)
+	if err := jute.ValidatePath(p); err != nil {
+		return nil, syscall.EINVAL
+	}
+	ctx, cancel := n.fs.ctx(ctx)
+	defer cancel()
+	st, err := n.fs.src.Create(ctx, p, nil)
+	if err != nil {
+		return nil, n.fs.errno("create", p, err)
+	}
+	n.fs.dirAttr(p, &st, &out.Attr)
+	return n.newDir(ctx, p, &st), 0
+}
+
+// Rmdir deletes a znode whatever its version; never recursive (ENOTEMPTY
+// when it has children).
+func (n *dirNode) Rmdir(ctx context.Context, name string) syscall.Errno {
+	if n.fs.opts.ReadOnly {
+		return syscall.EROFS
+	}
+	if name == n.fs.opts.DataName {
+		return syscall.ENOTDIR
+	}
+	p := childPath(n.path, name)
+	if jute.ValidatePath(p) != nil {
+		return syscall.ENOENT
+	}
+	ctx, cancel := n.fs.ctx(ctx)
+	defer cancel()
+	if err := n.fs.src.Delete(ctx, p, -1); err != nil {
+		return n.fs.errno("delete", p, err)
+	}
+	return 0
+}
+
+// Unlink of the data file succeeds without touching ZooKeeper (the data
+// goes when the znode is removed), so that `rm -rf` removes a subtree with
+// deletes only. Anything else is a directory.
+func (n *dirNode) Unlink(ctx context.Context, name string) syscall.Errno {
+	if n.fs.opts.ReadOnly {
+		return syscall.EROFS
+	}
+	if name == n.fs.opts.DataName {
+		return 0
+	}
+	return syscall.EISDIR
+}
+
+// Create: only data files hold data, and every znode has one already.
+// Other regular files (editors' temporary files, `touch new`) are refused
+// with EPERM.
+func (n *dirNode) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+	if n.fs.opts.ReadOnly {
+		return nil, nil, 0, syscall.EROFS
+	}
+	return nil, nil, 0, syscall.EPERM
+}
+
+// Mknod is refused like Create.
+func (n *dirNode) Mknod(ctx context.Context, name string, mode uint32, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if n.fs.opts.ReadOnly {
+		return nil, syscall.EROFS
+	}
+	return nil, syscall.EPERM
+}
+
+// Symlink is refused: ZooKeeper has no links.
+func (n *dirNode) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if n.fs.opts.ReadOnly {
+		return nil, syscall.EROFS
+	}
+	return nil, syscall.EPERM
+}
+
+// Link is refused: ZooKeeper has no links.
+func (n *dirNode) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if n.fs.opts.ReadOnly {
+		return nil, syscall.EROFS
+	}
+	return nil, syscall.EPERM
+}
+
+// Rename gives EXDEV for now, so that mv falls back to copy and delete.
+func (n *dirNode) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	if n.fs.opts.ReadOnly {
+		return syscall.EROFS
+	}
+	return syscall.EXDEV
+}
+
+// Statfs answers with block and name sizes only: ZooKeeper has no notion of
+// capacity or free space, so `df` shows a size of 0.
+func (n *dirNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	out.Bsize = 4096
+	out.Frsize = 4096
+	out.NameLen = 255
+	return 0
+}

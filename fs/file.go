@@ -1,0 +1,205 @@
+package fs
+
+import (
+	"context"
+	"sync"
+	"syscall"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/zkfs/zkfs/jute"
+)
+
+// fileNode is the data file of one znode incarnation (czxid).
+type fileNode struct {
+	gofs.Inode
+	fs    *fsys
+	path  string
+	czxid int64
+
+	// mu guards the fields below. Handlers hold it briefly and never while
+	// calling ZooKeeper or another node's lock; a handle's lock may be taken
+	// after it, never the other way round.
+	mu sync.Mutex
+	// writers are the open writable handles, in opening order.
+	writers []*handle
+	// pageMzxid is the mzxid of the value the kernel's page cache was
+	// filled from, 0 when unknown. Open keeps the page cache
+	// (FOPEN_KEEP_CACHE) only when the value has not changed since, so a
+	// read never serves stale pages even if an invalidation is late.
+	pageMzxid int64
+}
+
+var (
+	_ gofs.NodeGetattrer  = (*fileNode)(nil)
+	_ gofs.NodeSetattrer  = (*fileNode)(nil)
+	_ gofs.NodeOpener     = (*fileNode)(nil)
+	_ gofs.NodeGetxattrer = (*fileNode)(nil)
+)
+
+// sameZnode reports whether st belongs to this node's incarnation.
+func (n *fileNode) sameZnode(st *jute.Stat) bool {
+	return n.czxid == st.Czxid
+}
+
+// Getattr answers from the znode's Stat; while a writable handle holds
+// uncommitted data, the size is that of the buffer.
+func (n *fileNode) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	ctx, cancel := n.fs.ctx(ctx)
+	defer cancel()
+	st, err := n.fs.src.Stat(ctx, n.path)
+	if err != nil {
+		return n.fs.errno("stat", n.path, err)
+	}
+	n.fs.fileAttr(n.path, &st, &out.Attr)
+	if size, ok := n.dirtySize(); ok {
+		out.Size = uint64(size)
+		out.Blocks = (out.Size + 511) / 512
+	}
+	return 0
+}
+
+// dirtySize returns the buffer size of the most recent writable handle
+// holding uncommitted data.
+func (n *fileNode) dirtySize() (int, bool) {
+	n.mu.Lock()
+	ws := append([]*handle(nil), n.writers...)
+	n.mu.Unlock()
+	for i := len(ws) - 1; i >= 0; i-- {
+		if size, dirty := ws[i].size(); dirty {
+			return size, true
+		}
+	}
+	return 0, false
+}
+
+// Open snapshots the value (and, for writing, its version) into a handle.
+func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	write := flags&syscall.O_ACCMODE != syscall.O_RDONLY
+	if write && n.fs.opts.ReadOnly {
+		return nil, 0, syscall.EROFS
+	}
+	ctx, cancel := n.fs.ctx(ctx)
+	defer cancel()
+	data, st, err := n.fs.src.Data(ctx, n.path)
+	if err != nil {
+		return nil, 0, n.fs.errno("get", n.path, err)
+	}
+	if !n.sameZnode(&st) {
+		// The znode was deleted and created again: this inode is
+		// stale; the kernel looks the name up again on ESTALE.
+		return nil, 0, syscall.ESTALE
+	}
+	h := &handle{node: n, write: write, append: flags&syscall.O_APPEND != 0,
+		version: st.Version, mzxid: st.Mzxid}
+	if write {
+		h.data = append([]byte(nil), data...)
+	} else {
+		h.data = data
+	}
+	if write && flags&syscall.O_TRUNC != 0 {
+		h.data, h.full, h.dirty = h.data[:0], true, true
+	}
+	var fuseFlags uint32
+	n.mu.Lock()
+	if n.pageMzxid != 0 && n.pageMzxid == st.Mzxid {
+		fuseFlags |= fuse.FOPEN_KEEP_CACHE
+	}
+	n.pageMzxid = st.Mzxid
+	if write {
+		n.writers = append(n.writers, h)
+	}
+	n.mu.Unlock()
+	return h, fuseFlags, 0
+}
+
+// forget removes h from the open writers.
+func (n *fileNode) forget(h *handle) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for i, w := range n.writers {
+		if w == h {
+			n.writers = append(n.writers[:i], n.writers[i+1:]...)
+			return
+		}
+	}
+}
+
+// dropPages makes the next open drop the kernel's page cache, and asks the
+// notifier to invalidate the cached pages and attributes now (the kernel
+// may hold data that was written but never committed).
+func (n *fileNode) dropPages() {
+	n.mu.Lock()
+	n.pageMzxid = 0
+	n.mu.Unlock()
+	n.fs.enqueueLocal(localInval{node: &n.Inode})
+}
+
+// Setattr handles truncation; mode, owner and time changes are accepted
+// and ignored (ZooKeeper stores none of them).
+//
+// A truncate with an open writable handle is buffered in that handle and
+// committed with its data (so `echo x > f`, which arrives as SETATTR(size=0)
+// then WRITE, never publishes an empty value). A truncate with no open
+// writable handle (truncate(1)) commits at once: to 0 unconditionally,
+// to another size as a compare-and-set.
+func (n *fileNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	if n.fs.opts.ReadOnly {
+		return syscall.EROFS
+	}
+	size, hasSize := in.GetSize()
+	if hasSize {
+		h, _ := fh.(*handle)
+		if h == nil || !h.write {
+			h = nil
+			n.mu.Lock()
+			if len(n.writers) > 0 {
+				h = n.writers[len(n.writers)-1]
+			}
+			n.mu.Unlock()
+		}
+		var errno syscall.Errno
+		if h != nil {
+			errno = h.truncate(size)
+		} else {
+			errno = n.truncateNow(ctx, size)
+		}
+		if errno != 0 {
+			return errno
+		}
+	}
+	return n.Getattr(ctx, fh, out)
+}
+
+// truncateNow commits a truncate made without an open writable handle.
+func (n *fileNode) truncateNow(ctx context.Context, size uint64) syscall.Errno {
+	if size > uint64(n.fs.src.DataLimit(n.path)) {
+		return syscall.EFBIG
+	}
+	ctx, cancel := n.fs.ctx(ctx)
+	defer cancel()
+	var err error
+	if size == 0 {
+		_, err = n.fs.src.Set(ctx, n.path, []byte{}, -1)
+	} else {
+		var data []byte
+		var st jute.Stat
+		data, st, err = n.fs.src.Data(ctx, n.path)
+		if err == nil {
+			if int(size) == len(data) {
+				return 0
+			}
+			nd := make([]byte, size)
+			copy(nd, data)
+			_, err = n.fs.src.Set(ctx, n.path, nd, st.Version)
+		}
+	}
+	if err != nil {
+		return n.fs.errno("set", n.path, err)
+	}
+	n.mu.Lock()
+	n.pageMzxid = 0
+	n.mu.Unlock()
+	return 0
+}

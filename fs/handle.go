@@ -1,0 +1,233 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"syscall"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/zkfs/zkfs/zkclient"
+)
+
+// handle is one open data file. A read-only handle holds a snapshot of the
+// value; a writable one holds the buffer that is committed with ONE setData
+// at flush, fsync or release when dirty, never per write().
+//
+// Commit rule: when the buffer depends on the value read at open (append,
+// partial overwrite), the setData is a compare-and-set against the version
+// read at open; BadVersion gives ESTALE (and a log line naming the path and
+// both versions) and nothing is overwritten. When the buffer was truncated
+// to 0 (O_TRUNC, `>`, truncate to 0) it no longer depends on the old value
+// and the setData is unconditional.
+type handle struct {
+	node   *fileNode
+	write  bool
+	append bool
+
+	// mu guards the fields below; it is held across the commit's setData
+	// so that writes and commits on one handle are ordered. Lock order:
+	// fileNode.mu before handle.mu (in practice never both).
+	mu      sync.Mutex
+	data    []byte // snapshot (read-only) or buffer (writable)
+	version int32  // version the buffer is based on
+	mzxid   int64  // mzxid of the value read at open / last commit
+	dirty   bool   // buffer differs from what was committed
+	full    bool   // buffer does not depend on the old value
+	// failed is set when a write failed for good (EFBIG): the buffer was
+	// discarded, nothing is committed, and flush reports the errno.
+	failed syscall.Errno
+}
+
+var (
+	_ gofs.FileReader   = (*handle)(nil)
+	_ gofs.FileWriter   = (*handle)(nil)
+	_ gofs.FileFlusher  = (*handle)(nil)
+	_ gofs.FileFsyncer  = (*handle)(nil)
+	_ gofs.FileReleaser = (*handle)(nil)
+)
+
+// size returns the buffer size and whether it holds uncommitted data.
+func (h *handle) size() (int, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.data), h.dirty
+}
+
+// Read serves from the handle. A read-only handle refreshes its snapshot
+// when a read starts at offset 0 (a new pass over the file), so that a
+// long-lived descriptor re-read from the start sees the current value; the
+// reads of one pass come from one snapshot and are never torn.
+func (h *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.write && off == 0 {
+		n := h.node
+		cctx, cancel := n.fs.ctx(ctx)
+		data, st, err := n.fs.src.Data(cctx, n.path)
+		cancel()
+		if err == nil && n.sameZnode(&st) {
+			h.data, h.version, h.mzxid = data, st.Version, st.Mzxid
+		}
+	}
+	if off >= int64(len(h.data)) {
+		return fuse.ReadResultData(nil), 0
+	}
+	end := min(off+int64(len(dest)), int64(len(h.data)))
+	return fuse.ReadResultData(h.data[off:end]), 0
+}
+
+// Write edits the buffer. With O_APPEND the data always goes at the end of
+// the buffer, whatever size the kernel believes the file has. A buffer
+// larger than the server accepts fails here with EFBIG; the committed value
+// stays as it was.
+func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
+	if !h.write {
+		return 0, syscall.EBADF
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.failed != 0 {
+		return 0, h.failed
+	}
+	if h.append {
+		off = int64(len(h.data))
+	}
+	end := off + int64(len(data))
+	if off < 0 || end > int64(h.node.fs.src.DataLimit(h.node.path)) {
+		// The value would be larger than the server accepts: drop the
+		// whole buffer so that close commits nothing and the old
+		// value stays; the kernel's view (size, pages) is refreshed.
+		h.failed, h.dirty, h.data = syscall.EFBIG, false, nil
+		h.node.dropPages()
+		return 0, syscall.EFBIG
+	}
+	if end > int64(len(h.data)) {
+		if end > int64(cap(h.data)) {
+			nd := make([]byte, end, max(end, 2*int64(cap(h.data))))
+			copy(nd, h.data)
+			h.data = nd
+		} else {
+			old := len(h.data)
+			h.data = h.data[:end]
+			clear(h.data[old:off])
+		}
+	}
+	copy(h.data[off:], data)
+	h.dirty = true
+	return uint32(len(data)), 0
+}
+
+// truncate resizes the buffer (see fileNode.Setattr).
+func (h *handle) truncate(size uint64) syscall.Errno {
+	if size > uint64(h.node.fs.src.DataLimit(h.node.path)) {
+		return syscall.EFBIG
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.failed != 0 {
+		return h.failed
+	}
+	switch {
+	case size == 0:
+		h.data = h.data[:0]
+		h.full = true
+	case size <= uint64(len(h.data)):
+		h.data = h.data[:size]
+	default:
+		nd := make([]byte, size)
+		copy(nd, h.data)
+		h.data = nd
+	}
+	h.dirty = true
+	return 0
+}
+
+// Flush commits (close(2) reports its result). FLUSH comes with every
+// close(2) of every descriptor of the open file, including the one a shell
+// closes after dup2 for `echo x > f`, before anything is written: a buffer
+// that is only a truncation to 0 is therefore not committed here but at
+// release (or fsync), so that no intermediate empty value is ever
+// published.
+func (h *handle) Flush(ctx context.Context) syscall.Errno {
+	h.mu.Lock()
+	onlyTruncated := h.dirty && h.full && len(h.data) == 0
+	h.mu.Unlock()
+	if onlyTruncated {
+		return 0
+	}
+	return h.commit(ctx)
+}
+
+// Fsync commits.
+func (h *handle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
+	return h.commit(ctx)
+}
+
+// Release commits what is still dirty (its result is lost: the kernel
+// ignores it; failures are logged) and forgets the handle.
+func (h *handle) Release(ctx context.Context) syscall.Errno {
+	errno := h.commit(ctx)
+	if h.write {
+		h.node.forget(h)
+	}
+	return errno
+}
+
+// commit publishes a dirty buffer with one setData.
+func (h *handle) commit(ctx context.Context) syscall.Errno {
+	if !h.write {
+		return 0
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.failed != 0 {
+		return h.failed
+	}
+	if !h.dirty {
+		return 0
+	}
+	n := h.node
+	version := h.version
+	if h.full {
+		version = -1
+	}
+	// A copy: the cache may keep the slice it was given (write-through),
+	// and this handle may go on writing into its buffer.
+	data := append([]byte{}, h.data...)
+	cctx, cancel := n.fs.ctx(context.WithoutCancel(ctx))
+	defer cancel()
+	st, err := n.fs.src.Set(cctx, n.path, data, version)
+	if err == nil {
+		h.version, h.mzxid, h.dirty, h.full = st.Version, st.Mzxid, false, false
+		// The page cache holds what was written; the watch event for
+		// this change invalidates it anyway. Make the next open drop
+		// it rather than trust it.
+		n.mu.Lock()
+		n.pageMzxid = 0
+		n.mu.Unlock()
+		return 0
+	}
+	if errors.Is(err, zkclient.ErrBadVersion) {
+		cur := "unknown"
+		if cst, serr := n.fs.src.Stat(cctx, n.path); serr == nil {
+			cur = strconv.Itoa(int(cst.Version))
+		}
+		n.fs.log.Warn("write conflict: the value changed since the file was opened; nothing written",
+			"path", n.path, "openVersion", version, "currentVersion", cur)
+		// The conflict is final for this buffer: later flushes and
+		// the release must not try again.
+		h.dirty = false
+		h.data = nil
+		n.dropPages()
+		return syscall.ESTALE
+	}
+	if errors.Is(err, zkclient.ErrNoNode) {
+		h.dirty = false
+		n.dropPages()
+	}
+	return n.fs.errno("set", n.path, err)
+}
