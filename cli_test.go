@@ -91,7 +91,9 @@ func TestCLIHelpVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Usage:", "zkfs [flags] SERVERS[/CHROOT] MOUNTPOINT", "Example:", ".data", "--read-only", "--auth-file"} {
+	for _, want := range []string{"Usage:", "zkfs [flags] SERVERS[/CHROOT] MOUNTPOINT", "Examples:", ".data",
+		"--read-only", "--auth-file", "ZooKeeper flags:", "Mount flags:", "Running flags:", "--metrics-addr",
+		"mount -t fuse.zkfs", "fuse.zkfs  ro,allow_other", "umount /mnt", "zk1:2181/kafka", "-o, --options"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("--help lacks %q", want)
 		}

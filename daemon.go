@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -18,13 +20,23 @@ import (
 
 	"github.com/zkfs/zkfs/cache"
 	zkfs "github.com/zkfs/zkfs/fs"
+	"github.com/zkfs/zkfs/jute"
 	"github.com/zkfs/zkfs/zkclient"
 )
 
-// serve connects, mounts, and serves until SIGINT/SIGTERM or an outside
-// umount; then it unmounts and closes the session.
-func serve(cfg *config, stderr io.Writer) error {
-	log := newLogger(cfg, stderr)
+// serve connects, mounts, reports readiness, and serves until SIGINT/SIGTERM
+// or an outside umount; then it unmounts and closes the session.
+func serve(cfg *config, stderr io.Writer, rd *readiness) error {
+	logw, closeLog, err := logOutput(cfg, stderr, rd.detached())
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	log := newLogger(cfg, logw)
+	// go-fuse writes its --debug trace (one line per FUSE request)
+	// through the standard logger: route it into ours.
+	stdlog.SetFlags(0)
+	stdlog.SetOutput(debugWriter{log})
 	mp, err := checkMountpoint(cfg.mountpoint)
 	if err != nil {
 		return err
@@ -33,6 +45,18 @@ func serve(cfg *config, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var m *metrics
+	if cfg.metricsAddr != "" {
+		l, err := net.Listen("tcp", cfg.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %s", oneLine(err))
+		}
+		m = newMetrics()
+		stop := m.serve(l, log)
+		defer stop()
+		log.Info("serving metrics", "addr", "http://"+l.Addr().String()+"/metrics")
+	}
+	zcfg.OnReply = replyHook(log, m)
 
 	// Signals: owned by this function. During connect, a signal cancels
 	// the connect; after the mount, it unmounts.
@@ -65,6 +89,9 @@ func serve(cfg *config, stderr io.Writer) error {
 			cfg.servers, time.Since(start).Round(time.Millisecond), oneLine(err))
 	}
 	defer c.Close()
+	if m != nil {
+		m.cache.Store(c)
+	}
 
 	srv, err := zkfs.Mount(mp, c, zkfs.Options{
 		DataName:     cfg.dataName,
@@ -74,12 +101,17 @@ func serve(cfg *config, stderr io.Writer) error {
 		AllowOther:   cfg.allowOther,
 		FsName:       "zkfs:" + cfg.servers,
 		Debug:        cfg.debug,
+		NoInotify:    cfg.noInotify,
 		Logger:       log,
 	})
 	if err != nil {
 		return fmt.Errorf("cannot mount on %s: %s", mp, oneLine(err))
 	}
-	log.Info("mounted", "mountpoint", mp, "servers", cfg.servers, "readOnly", cfg.readOnly)
+	log.Info("mounted", "mountpoint", mp, "servers", cfg.servers, "readOnly", cfg.readOnly, "pid", os.Getpid())
+	rd.ready("mounted " + cfg.servers + " on " + mp)
+	if rd.detached() {
+		os.Chdir("/") // keep no directory busy; every path was used by now
+	}
 
 	stopped := make(chan struct{})
 	go func() { srv.Wait(); close(stopped) }()
@@ -90,6 +122,7 @@ func serve(cfg *config, stderr io.Writer) error {
 		select {
 		case s := <-sigs:
 			log.Info("unmounting", "signal", s.String(), "mountpoint", mp)
+			sdNotify("STOPPING=1")
 			if err := srv.Unmount(); err != nil {
 				log.Error("unmount failed", "mountpoint", mp, "err", err)
 			}
@@ -103,6 +136,7 @@ func serve(cfg *config, stderr io.Writer) error {
 	}()
 	select {
 	case <-stopped:
+		sdNotify("STOPPING=1")
 		log.Info("unmounted", "mountpoint", mp)
 	case <-gaveUp:
 		log.Warn("exiting with the mount still in use; it was detached", "mountpoint", mp)
@@ -129,6 +163,32 @@ func newLogger(cfg *config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, o))
 	}
 	return slog.New(slog.NewTextHandler(w, o))
+}
+
+// debugWriter turns lines written to the standard logger into debug
+// records.
+type debugWriter struct{ log *slog.Logger }
+
+func (w debugWriter) Write(p []byte) (int, error) {
+	w.log.Debug(strings.TrimRight(string(p), "\n"), "src", "fuse")
+	return len(p), nil
+}
+
+// replyHook returns the zkclient reply hook: metrics, and with --debug one
+// log line per ZooKeeper reply.
+func replyHook(log *slog.Logger, m *metrics) func(jute.OpCode, jute.ErrCode, time.Duration) {
+	debug := log.Enabled(context.Background(), slog.LevelDebug)
+	if m == nil && !debug {
+		return nil
+	}
+	return func(op jute.OpCode, code jute.ErrCode, d time.Duration) {
+		if m != nil {
+			m.observe(op, code, d)
+		}
+		if debug {
+			log.Debug("zookeeper reply", "op", op.String(), "result", code.String(), "latency", d)
+		}
+	}
 }
 
 // oneLine flattens an error message to one line.

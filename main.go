@@ -21,8 +21,9 @@ func main() {
 }
 
 // run is the whole program; it returns the exit status: 0 after a clean
-// unmount, 1 when the file system could not be mounted or served, 2 for a
-// usage error. Every failure is ONE line on stderr.
+// unmount (or, detached with -o/--daemon, once the mount is ready), 1 when
+// the file system could not be mounted or served, 2 for a usage error.
+// Every failure is ONE line on stderr.
 func run(args []string, stdout, stderr io.Writer) int {
 	cfg, err := parseFlags(args, stdout)
 	if errors.Is(err, errHelp) {
@@ -32,7 +33,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "zkfs: %v\n", err)
 		return 2
 	}
-	if err := serve(cfg, stderr); err != nil {
+	if cfg.background {
+		return runBackground(args, stderr)
+	}
+	rd := newReadiness(cfg.readyFD)
+	if err := serve(cfg, stderr, rd); err != nil {
+		rd.failed(err)
 		fmt.Fprintf(stderr, "zkfs: %v\n", err)
 		return 1
 	}

@@ -66,6 +66,10 @@ type Cache struct {
 
 	inval *invalQueue
 
+	stats cacheStats // counters, see stats.go
+
+	pf prefetchState // read-ahead, see prefetch.go
+
 	eventsDone chan struct{} // closed when the event goroutine returns
 	closeOnce  sync.Once
 	closeErr   error

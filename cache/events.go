@@ -47,6 +47,7 @@ func (c *Cache) handleState(cl *zkclient.Client, st jute.KeeperState) {
 	switch st {
 	case jute.StateDisconnected:
 		c.log.Info("zookeeper connection lost; cache will be revalidated on reconnect")
+		c.stats.losses.Add(1)
 		c.mu.Lock()
 		c.disconnected = true
 		c.noteAll() // replies received before the loss may predate changes we will not hear of
@@ -60,6 +61,7 @@ func (c *Cache) handleState(cl *zkclient.Client, st jute.KeeperState) {
 		}
 	case jute.StateExpired:
 		c.log.Warn("zookeeper session expired", "session", cl.SessionID())
+		c.stats.expirations.Add(1)
 		c.mu.Lock()
 		c.disconnected = false
 		c.dropAll()

@@ -88,23 +88,32 @@ func (c *Cache) Stat(ctx context.Context, path string) (jute.Stat, error) {
 	}
 	c.mu.Lock()
 	if e := c.lookup(path); e != nil && e.hasStat {
+		c.stats.hit()
 		c.lru.touch(e)
 		st := e.stat
 		c.mu.Unlock()
 		return st, nil
 	}
 	if c.knownAbsent(path) {
+		c.stats.hit()
 		c.mu.Unlock()
 		return jute.Stat{}, noNode("exists", path)
 	}
+	c.stats.miss()
 	tok := c.beginFill(path)
 	c.mu.Unlock()
 
+	// getData rather than exists: the same round trip also brings the data, which a stat
+	// through the mount is usually followed by (ls -l, cat, grep). ZooKeeper data is small.
 	var st jute.Stat
-	var ok bool
+	var data []byte
+	ok := true
 	err := c.read(ctx, func(cl *zkclient.Client) error {
 		var err error
-		st, ok, err = cl.Exists(ctx, path)
+		data, st, err = cl.Get(ctx, path)
+		if errors.Is(err, zkclient.ErrNoNode) {
+			ok, err = false, nil
+		}
 		return err
 	})
 
@@ -122,7 +131,7 @@ func (c *Cache) Stat(ctx context.Context, path string) (jute.Stat, error) {
 	}
 	if fresh {
 		e := c.getOrCreate(path)
-		e.setStat(st)
+		e.setData(data, st)
 		c.updated(e)
 	}
 	return st, nil
@@ -135,15 +144,18 @@ func (c *Cache) Data(ctx context.Context, path string) ([]byte, jute.Stat, error
 	}
 	c.mu.Lock()
 	if e := c.lookup(path); e != nil && e.hasData && e.hasStat {
+		c.stats.hit()
 		c.lru.touch(e)
 		data, st := slices.Clone(e.data), e.stat
 		c.mu.Unlock()
 		return data, st, nil
 	}
 	if c.knownAbsent(path) {
+		c.stats.hit()
 		c.mu.Unlock()
 		return nil, jute.Stat{}, noNode("get", path)
 	}
+	c.stats.miss()
 	tok := c.beginFill(path)
 	c.mu.Unlock()
 
@@ -173,22 +185,35 @@ func (c *Cache) Data(ctx context.Context, path string) ([]byte, jute.Stat, error
 }
 
 // Children returns path's child names (sorted) and stat, from the cache when present. The
-// slice is the caller's.
+// slice is the caller's. The first listing of a directory starts a read-ahead of its
+// children (prefetch.go).
 func (c *Cache) Children(ctx context.Context, path string) ([]string, jute.Stat, error) {
+	names, st, err := c.children(ctx, path)
+	if err == nil {
+		c.maybePrefetch(path, names, prefetchDepth)
+	}
+	return names, st, err
+}
+
+// children is Children without the read-ahead.
+func (c *Cache) children(ctx context.Context, path string) ([]string, jute.Stat, error) {
 	if err := checkPath("children", path); err != nil {
 		return nil, jute.Stat{}, err
 	}
 	c.mu.Lock()
 	if e := c.lookup(path); e != nil && e.hasChildren && e.hasStat {
+		c.stats.hit()
 		c.lru.touch(e)
 		names, st := slices.Clone(e.children), e.stat
 		c.mu.Unlock()
 		return names, st, nil
 	}
 	if c.knownAbsent(path) {
+		c.stats.hit()
 		c.mu.Unlock()
 		return nil, jute.Stat{}, noNode("children", path)
 	}
+	c.stats.miss()
 	tok := c.beginFill(path)
 	c.mu.Unlock()
 

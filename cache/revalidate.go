@@ -285,6 +285,7 @@ func (c *Cache) replaceSession(old *zkclient.Client) *zkclient.Client {
 			c.evicted = false
 			c.mu.Unlock()
 			c.log.Info("new zookeeper session", "session", cl.SessionID())
+			c.stats.sessions.Add(1)
 			c.inval.push(Invalidation{Kind: All})
 			return cl
 		}

@@ -1,27 +1,31 @@
 #!/usr/bin/env bash
 # demo.sh is zkfs's one-command tour on a fresh Debian 12 machine: it installs what is
-# missing, builds zkfs, starts a local ZooKeeper, mounts it, and shows ordinary tools
-# reading and writing znodes, and a change made by another ZooKeeper client arriving
-# through the mount. It cleans up after itself unless --keep is given.
+# missing, builds zkfs, starts a local ZooKeeper, seeds a small configuration tree, mounts it
+# with `mount -t fuse.zkfs`, and shows ls, cat, echo and an inotify event caused by another
+# ZooKeeper client. Then it waits for Ctrl-C (or, with --once, goes on at once) and unmounts
+# and stops everything it started. Running it again works the same.
 set -euo pipefail
 
 usage() {
 	cat <<'TXT'
-Usage: scripts/demo.sh [--keep] [--port P] [--mnt DIR]
+Usage: scripts/demo.sh [--once] [--keep] [--port P] [--mnt DIR]
 
+  --once     do not wait for Ctrl-C: clean up right after the tour
   --keep     leave ZooKeeper running and the tree mounted at the end
   --port P   ZooKeeper client port (default 2191)
   --mnt DIR  mount point (default /tmp/zkfs-demo/mnt)
 
-Needs root (apt-get, and mounting without fusermount).
+Needs root (apt-get, mount).
 TXT
 }
 
+once=0
 keep=0
 port=2191
 mnt=/tmp/zkfs-demo/mnt
 while [[ $# -gt 0 ]]; do
 	case "$1" in
+	--once) once=1 ;;
 	--keep) keep=1 ;;
 	--port) port="$2"; shift ;;
 	--mnt) mnt="$2"; shift ;;
@@ -30,15 +34,30 @@ while [[ $# -gt 0 ]]; do
 	esac
 	shift
 done
+if [[ $(id -u) -ne 0 ]]; then
+	echo "demo.sh: run as root (it installs packages and mounts)" >&2
+	exit 1
+fi
 
 cd "$(dirname "$0")/.."
+repo="$(pwd)"
 if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
 	export PATH="/usr/local/go/bin:$PATH"
 fi
-export ZKFS_ZK_DIR=/tmp/zkfs-demo/zk
+state=/tmp/zkfs-demo
+export ZKFS_ZK_DIR="$state/zk"
+mkdir -p "$state"
 
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 run() { say "$*"; bash -c "$*"; }
+kazoo() { # kazoo PYTHON-CODE: run code with `zk` connected to the demo server
+	/usr/bin/python3 -c "
+import logging; logging.basicConfig(level=logging.ERROR)
+from kazoo.client import KazooClient
+zk = KazooClient(hosts='127.0.0.1:$port'); zk.start()
+$1
+zk.stop()"
+}
 
 echo "== installing what is missing"
 bash scripts/install-deps.sh
@@ -46,59 +65,95 @@ echo "== building zkfs"
 mkdir -p bin
 go build -o bin/zkfs .
 
-echo "== starting ZooKeeper on 127.0.0.1:$port"
-bash scripts/zk.sh start --port "$port"
-zkpid=""
+# mount(8) runs /usr/local/bin/zkfs (or another zkfs on its fixed PATH) for fuse.zkfs.
+linked=0
+zkfs_cmd=(mount -t fuse.zkfs)
+if [[ ! -e /usr/local/bin/zkfs ]]; then
+	ln -s "$repo/bin/zkfs" /usr/local/bin/zkfs
+	linked=1
+elif [[ "$(readlink -f /usr/local/bin/zkfs)" != "$repo/bin/zkfs" ]]; then
+	# Another zkfs is installed: leave it alone and run this build directly (the same
+	# thing mount.fuse3 would do).
+	zkfs_cmd=("$repo/bin/zkfs")
+fi
+
+cleanup_done=0
 cleanup() {
-	if [[ $keep -eq 0 ]]; then
-		umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
-		[[ -n "$zkpid" ]] && wait "$zkpid" 2>/dev/null || true
-		bash scripts/zk.sh clean >/dev/null 2>&1 || true
+	[[ $cleanup_done -eq 1 ]] && return
+	cleanup_done=1
+	trap - INT TERM EXIT
+	[[ -n "${watcher:-}" ]] && kill "$watcher" 2>/dev/null || true
+	cd /
+	if [[ $keep -eq 1 ]]; then
+		echo
+		echo "== kept: zkfs is mounted on $mnt, ZooKeeper serves on 127.0.0.1:$port"
+		echo "   stop with: umount $mnt && ZKFS_ZK_DIR=$ZKFS_ZK_DIR $repo/scripts/zk.sh clean"
+		return
 	fi
+	echo
+	echo "== cleaning up: umount $mnt, stopping ZooKeeper"
+	if mountpoint -q "$mnt"; then
+		umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
+	fi
+	bash "$repo/scripts/zk.sh" clean >/dev/null 2>&1 || true
+	if [[ $linked -eq 1 ]]; then rm -f /usr/local/bin/zkfs; fi
+	echo "== done"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-mkdir -p "$mnt"
-if mountpoint -q "$mnt"; then umount "$mnt" || umount -l "$mnt"; fi
-echo "== mounting 127.0.0.1:$port on $mnt"
-./bin/zkfs "127.0.0.1:$port" "$mnt" >/tmp/zkfs-demo/zkfs.log 2>&1 &
-zkpid=$!
-for _ in $(seq 1 150); do
-	mountpoint -q "$mnt" && break
-	if ! kill -0 "$zkpid" 2>/dev/null; then
-		echo "zkfs exited:"; cat /tmp/zkfs-demo/zkfs.log; exit 1
-	fi
+# A previous run that was killed may have left a dead mount behind.
+mkdir -p "$mnt" 2>/dev/null || umount -l "$mnt"
+if mountpoint -q "$mnt" || ! stat "$mnt" >/dev/null 2>&1; then umount -l "$mnt" || true; fi
+
+echo "== starting ZooKeeper on 127.0.0.1:$port"
+bash scripts/zk.sh start --port "$port"
+
+echo "== seeding /demo"
+kazoo "
+for p, v in [('/demo/app/config', b'max_connections=100\n'),
+             ('/demo/app/features/dark_mode', b'off\n'),
+             ('/demo/db/primary', b'host=db1 port=5432\n')]:
+    zk.ensure_path(p); zk.set(p, v)
+"
+
+say "${zkfs_cmd[*]} 127.0.0.1:$port/demo $mnt -o log_file=$state/zkfs.log"
+"${zkfs_cmd[@]}" "127.0.0.1:$port/demo" "$mnt" -o "log_file=$state/zkfs.log"
+run "mount | grep ' $mnt '"
+run "ls $mnt $mnt/app"
+run "cat $mnt/app/config/.data"
+run "echo 'max_connections=200' > $mnt/app/config/.data && cat $mnt/app/config/.data"
+run "mkdir $mnt/app/new-service && ls $mnt/app"
+run "getfattr -d $mnt/app/config | head -8"
+run "grep -r . $mnt --include=.data"
+
+say "inotifywait -r $mnt/app   # while another ZooKeeper client (kazoo) changes /demo/app"
+events="$state/inotify.txt"
+: >"$events"
+timeout 10 inotifywait -m -r -e create,delete,modify,close_write,attrib "$mnt/app" >"$events" 2>"$state/inotify.err" &
+watcher=$!
+for _ in $(seq 1 50); do
+	grep -q "Watches established" "$state/inotify.err" && break
 	sleep 0.1
 done
-mountpoint -q "$mnt" || { echo "zkfs did not mount"; cat /tmp/zkfs-demo/zkfs.log; exit 1; }
-
-cd "$mnt"
-run "ls -la $mnt"
-run "mkdir -p $mnt/demo/app/config"
-run "echo 'max_connections=100' > $mnt/demo/app/config/.data"
-run "cat $mnt/demo/app/config/.data"
-run "echo 'timeout=30' >> $mnt/demo/app/config/.data && cat $mnt/demo/app/config/.data"
-run "ls -l $mnt/demo/app"
-run "getfattr -d $mnt/demo/app/config | head -20"
-run "grep -r timeout $mnt/demo"
-
-say "another ZooKeeper client (kazoo) changes the node ..."
-/usr/bin/python3 - "$port" <<'PY'
-import sys
-from kazoo.client import KazooClient
-zk = KazooClient(hosts="127.0.0.1:" + sys.argv[1]); zk.start()
-zk.set("/demo/app/config", b"max_connections=500\n")
-zk.create("/demo/app/feature-flags", b"dark_mode=on\n")
-zk.stop()
-PY
-sleep 0.2
-run "cat $mnt/demo/app/config/.data   # the mount shows it at once"
-run "ls $mnt/demo/app"
-run "rm -rf $mnt/demo && ls $mnt"
-cd /
-echo
-if [[ $keep -eq 1 ]]; then
-	echo "== zkfs is still mounted on $mnt (pid $zkpid); stop with: umount $mnt && scripts/zk.sh stop"
+kazoo "
+zk.set('/demo/app/features/dark_mode', b'on\n')
+zk.create('/demo/app/feature-flags', b'beta=1\n')
+"
+sleep 2
+kill "$watcher" 2>/dev/null || true
+wait "$watcher" 2>/dev/null || true
+watcher=""
+if [[ -s "$events" ]]; then
+	sed 's/^/    /' "$events"
 else
-	echo "== done: unmounting and stopping ZooKeeper"
+	echo "    (no inotify event arrived within 2 s)"
+fi
+run "cat $mnt/app/features/dark_mode/.data; ls $mnt/app   # the mount shows the change at once"
+
+if [[ $once -eq 0 && $keep -eq 0 ]]; then
+	echo
+	echo "== $mnt is mounted; try it from another shell. Ctrl-C unmounts and stops ZooKeeper."
+	while mountpoint -q "$mnt"; do sleep 1; done
+	echo "== $mnt was unmounted"
 fi

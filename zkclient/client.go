@@ -170,6 +170,9 @@ func (c *Client) do(ctx context.Context, r *request) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if c.cfg.OnReply != nil {
+		r.sent = time.Now()
+	}
 	for {
 		c.mu.Lock()
 		cn, ready, end := c.cur, c.ready, c.endErr

@@ -41,6 +41,11 @@ type Config struct {
 	Dial func(ctx context.Context, addr string) (net.Conn, error)
 	// Logger receives one line per session state change (default: discard).
 	Logger *slog.Logger
+	// OnReply, when set, is called by the connection's reader for every
+	// reply to a caller's request: its opcode, the server's error code
+	// (jute.ErrOK on success) and the time since the call was made. It
+	// must not block.
+	OnReply func(op jute.OpCode, code jute.ErrCode, latency time.Duration)
 }
 
 // Auth is one addAuth credential, for example {"digest", "user:password"}.

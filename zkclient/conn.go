@@ -266,6 +266,7 @@ func (cn *conn) readLoop() {
 				c.watches.add(watchExist, r.wpath)
 			}
 			c.count(r.op, false)
+			c.observe(r, h.Err, now)
 			r.complete(errorFor(h.Err))
 			continue
 		}
@@ -287,6 +288,7 @@ func (cn *conn) readLoop() {
 			c.watches.add(r.watch, r.wpath)
 		}
 		c.count(r.op, true)
+		c.observe(r, jute.ErrOK, now)
 		r.complete(nil)
 	}
 }

@@ -2,6 +2,7 @@ package zkclient
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/zkfs/zkfs/jute"
 )
@@ -39,6 +40,13 @@ func (c *Client) count(op jute.OpCode, ok bool) {
 		c.metrics.ok[i].Add(1)
 	} else {
 		c.metrics.failed[i].Add(1)
+	}
+}
+
+// observe reports a reply to Config.OnReply; r must not have been completed yet.
+func (c *Client) observe(r *request, code jute.ErrCode, now time.Time) {
+	if f := c.cfg.OnReply; f != nil && !r.sent.IsZero() {
+		f(r.op, code, now.Sub(r.sent))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/zkfs/zkfs/jute"
 )
@@ -37,6 +38,7 @@ type request struct {
 	notify bool             // false for internal requests (nobody waits)
 
 	done chan struct{} // capacity 1; one send per use
+	sent time.Time     // when a caller made the call (set only with Config.OnReply)
 
 	// Results, written by the reader before done fires.
 	err      error
