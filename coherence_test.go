@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	zkfs "github.com/zkfs/zkfs/fs"
 )
@@ -95,7 +99,16 @@ func TestLargeTree(t *testing.T) {
 	if len(server) != n {
 		t.Fatalf("server walk: %d znodes", len(server))
 	}
-	out := mustSh(t, "cd %s && find . -name .data -prune -o -mindepth 1 -type d -print", q(e.p("/big")))
+	// A cold walk of 10,000 directories: generous bound, the daemon may run under -race.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	start := time.Now()
+	outb, err := exec.CommandContext(ctx, "sh", "-c", fmt.Sprintf("cd %s && find . -name .data -prune -o -mindepth 1 -type d -print", q(e.p("/big")))).CombinedOutput()
+	out := string(outb)
+	if err != nil {
+		t.Fatalf("find: %v\n%.2000s", err, out)
+	}
+	t.Logf("cold find of %d directories: %v", n, time.Since(start))
 	var got []string
 	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
 		got = append(got, "/big"+strings.TrimPrefix(l, "."))
