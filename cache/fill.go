@@ -80,90 +80,41 @@ func (c *Cache) noteAll() {
 	c.allSeq = c.seq
 }
 
-// Stat returns path's stat, from the cache when present. A missing znode gives an error
-// matching zkclient.ErrNoNode (and may be cached as a negative entry, dropped by NodeCreated).
-func (c *Cache) Stat(ctx context.Context, path string) (jute.Stat, error) {
-	if err := checkPath("stat", path); err != nil {
-		return jute.Stat{}, err
+// fill is the read path shared by Stat, Data and Children: answer from the entry when
+// cached(e) has the content (e has a stat), from a negative entry when path is known absent,
+// and otherwise fetch, under the race rule above, and store the result with store.
+func fill[T any](ctx context.Context, c *Cache, op, path string,
+	cached func(e *entry) (T, bool),
+	fetch func(cl *zkclient.Client) (T, jute.Stat, error),
+	store func(e *entry, v T, st jute.Stat)) (T, jute.Stat, error) {
+	var zero T
+	if err := checkPath(op, path); err != nil {
+		return zero, jute.Stat{}, err
 	}
 	c.mu.Lock()
 	if e := c.lookup(path); e != nil && e.hasStat {
-		c.stats.hit()
-		c.lru.touch(e)
-		st := e.stat
-		c.mu.Unlock()
-		return st, nil
+		if v, ok := cached(e); ok {
+			c.stats.hit()
+			c.lru.touch(e)
+			st := e.stat
+			c.mu.Unlock()
+			return v, st, nil
+		}
 	}
 	if c.knownAbsent(path) {
 		c.stats.hit()
 		c.mu.Unlock()
-		return jute.Stat{}, noNode("exists", path)
+		return zero, jute.Stat{}, noNode(op, path)
 	}
 	c.stats.miss()
 	tok := c.beginFill(path)
 	c.mu.Unlock()
 
-	// getData rather than exists: the same round trip also brings the data, which a stat
-	// through the mount is usually followed by (ls -l, cat, grep). ZooKeeper data is small.
-	var st jute.Stat
-	var data []byte
-	ok := true
-	err := c.read(ctx, func(cl *zkclient.Client) error {
-		var err error
-		data, st, err = cl.Get(ctx, path)
-		if errors.Is(err, zkclient.ErrNoNode) {
-			ok, err = false, nil
-		}
-		return err
-	})
-
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	fresh := c.endFill(tok)
-	if err != nil {
-		return jute.Stat{}, err
-	}
-	if !ok {
-		if fresh {
-			c.storeNegative(path)
-		}
-		return jute.Stat{}, noNode("exists", path)
-	}
-	if fresh {
-		e := c.getOrCreate(path)
-		e.setData(data, st)
-		c.updated(e)
-	}
-	return st, nil
-}
-
-// Data returns path's data and stat, from the cache when present. The slice is the caller's.
-func (c *Cache) Data(ctx context.Context, path string) ([]byte, jute.Stat, error) {
-	if err := checkPath("get", path); err != nil {
-		return nil, jute.Stat{}, err
-	}
-	c.mu.Lock()
-	if e := c.lookup(path); e != nil && e.hasData && e.hasStat {
-		c.stats.hit()
-		c.lru.touch(e)
-		data, st := slices.Clone(e.data), e.stat
-		c.mu.Unlock()
-		return data, st, nil
-	}
-	if c.knownAbsent(path) {
-		c.stats.hit()
-		c.mu.Unlock()
-		return nil, jute.Stat{}, noNode("get", path)
-	}
-	c.stats.miss()
-	tok := c.beginFill(path)
-	c.mu.Unlock()
-
-	var data []byte
+	var v T
 	var st jute.Stat
 	err := c.read(ctx, func(cl *zkclient.Client) error {
 		var err error
-		data, st, err = cl.Get(ctx, path)
+		v, st, err = fetch(cl)
 		return err
 	})
 
@@ -174,14 +125,35 @@ func (c *Cache) Data(ctx context.Context, path string) ([]byte, jute.Stat, error
 		if fresh && errors.Is(err, zkclient.ErrNoNode) {
 			c.storeNegative(path)
 		}
-		return nil, jute.Stat{}, err
+		return zero, jute.Stat{}, err
 	}
 	if fresh {
 		e := c.getOrCreate(path)
-		e.setData(slices.Clone(data), st)
+		store(e, v, st)
 		c.updated(e)
 	}
-	return data, st, nil
+	return v, st, nil
+}
+
+// Stat returns path's stat, from the cache when present. A missing znode gives an error
+// matching zkclient.ErrNoNode (and may be cached as a negative entry, dropped by NodeCreated).
+// A miss is fetched with getData rather than exists: the same round trip also brings the
+// data, which a stat through the mount is usually followed by (ls -l, cat, grep), and
+// ZooKeeper data is small.
+func (c *Cache) Stat(ctx context.Context, path string) (jute.Stat, error) {
+	_, st, err := fill(ctx, c, "exists", path,
+		func(*entry) ([]byte, bool) { return nil, true },
+		func(cl *zkclient.Client) ([]byte, jute.Stat, error) { return cl.Get(ctx, path) },
+		(*entry).setData)
+	return st, err
+}
+
+// Data returns path's data and stat, from the cache when present. The slice is the caller's.
+func (c *Cache) Data(ctx context.Context, path string) ([]byte, jute.Stat, error) {
+	return fill(ctx, c, "get", path,
+		func(e *entry) ([]byte, bool) { return slices.Clone(e.data), e.hasData },
+		func(cl *zkclient.Client) ([]byte, jute.Stat, error) { return cl.Get(ctx, path) },
+		func(e *entry, data []byte, st jute.Stat) { e.setData(slices.Clone(data), st) })
 }
 
 // Children returns path's child names (sorted) and stat, from the cache when present. The
@@ -197,54 +169,18 @@ func (c *Cache) Children(ctx context.Context, path string) ([]string, jute.Stat,
 
 // children is Children without the read-ahead.
 func (c *Cache) children(ctx context.Context, path string) ([]string, jute.Stat, error) {
-	if err := checkPath("children", path); err != nil {
-		return nil, jute.Stat{}, err
-	}
-	c.mu.Lock()
-	if e := c.lookup(path); e != nil && e.hasChildren && e.hasStat {
-		c.stats.hit()
-		c.lru.touch(e)
-		names, st := slices.Clone(e.children), e.stat
-		c.mu.Unlock()
-		return names, st, nil
-	}
-	if c.knownAbsent(path) {
-		c.stats.hit()
-		c.mu.Unlock()
-		return nil, jute.Stat{}, noNode("children", path)
-	}
-	c.stats.miss()
-	tok := c.beginFill(path)
-	c.mu.Unlock()
-
-	var names []string
-	var st jute.Stat
-	err := c.read(ctx, func(cl *zkclient.Client) error {
-		var err error
-		names, st, err = cl.Children(ctx, path)
-		return err
-	})
-
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	fresh := c.endFill(tok)
-	if err != nil {
-		if fresh && errors.Is(err, zkclient.ErrNoNode) {
-			c.storeNegative(path)
-		}
-		return nil, jute.Stat{}, err
-	}
-	names = slices.Clone(names)
-	slices.Sort(names)
-	if names == nil {
-		names = []string{}
-	}
-	if fresh {
-		e := c.getOrCreate(path)
-		e.setChildren(names, st)
-		c.updated(e)
-	}
-	return slices.Clone(names), st, nil
+	return fill(ctx, c, "children", path,
+		func(e *entry) ([]string, bool) { return slices.Clone(e.children), e.hasChildren },
+		func(cl *zkclient.Client) ([]string, jute.Stat, error) {
+			names, st, err := cl.Children(ctx, path)
+			names = slices.Clone(names)
+			slices.Sort(names)
+			if names == nil {
+				names = []string{}
+			}
+			return names, st, err
+		},
+		func(e *entry, names []string, st jute.Stat) { e.setChildren(slices.Clone(names), st) })
 }
 
 // storeNegative records that path is absent. Requires Cache.mu.
