@@ -101,6 +101,7 @@ func serve(cfg *config, stderr io.Writer, rd *readiness) error {
 		AllowOther:   cfg.allowOther,
 		FsName:       "zkfs:" + cfg.servers,
 		Debug:        cfg.debug,
+		NoInotify:    cfg.noInotify,
 		Logger:       log,
 	})
 	if err != nil {

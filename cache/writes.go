@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/zkfs/zkfs/jute"
@@ -18,6 +19,16 @@ import (
 
 // Create creates a persistent znode with the world ACL.
 func (c *Cache) Create(ctx context.Context, path string, data []byte) (jute.Stat, error) {
+	return c.CreateMode(ctx, path, data, jute.ModePersistent)
+}
+
+// CreateMode creates a znode of the given mode (persistent or ephemeral; sequential modes
+// are refused because the cache would not know the name created) with the world ACL.
+// An ephemeral znode belongs to the cache's current session.
+func (c *Cache) CreateMode(ctx context.Context, path string, data []byte, mode jute.CreateMode) (jute.Stat, error) {
+	if mode != jute.ModePersistent && mode != jute.ModeEphemeral {
+		return jute.Stat{}, fmt.Errorf("create %s: %w: mode %d", path, zkclient.ErrBadArguments, mode)
+	}
 	if err := checkPath("create", path); err != nil {
 		return jute.Stat{}, err
 	}
@@ -26,7 +37,7 @@ func (c *Cache) Create(ctx context.Context, path string, data []byte) (jute.Stat
 	tok := c.beginFill(path, pp)
 	c.mu.Unlock()
 
-	_, st, err := c.Client().Create(ctx, path, data, jute.ModePersistent, nil)
+	_, st, err := c.Client().Create(ctx, path, data, mode, nil)
 
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -2,11 +2,13 @@ package fs
 
 import (
 	"context"
+	"sync/atomic"
 	"syscall"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
+	"github.com/zkfs/zkfs/cache"
 	"github.com/zkfs/zkfs/jute"
 )
 
@@ -17,6 +19,10 @@ type dirNode struct {
 	gofs.Inode
 	fs   *fsys
 	path string
+	// moved is set when this directory was renamed (rename.go): the inode
+	// stands for a path that is gone and answers ESTALE, so that the
+	// kernel looks the new name up again.
+	moved atomic.Bool
 }
 
 var (
@@ -90,9 +96,15 @@ func (n *dirNode) newData(ctx context.Context, st *jute.Stat) *gofs.Inode {
 
 // Lookup resolves the data file or a child znode.
 func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if n.moved.Load() {
+		return nil, syscall.ESTALE
+	}
 	ctx, cancel := n.fs.ctx(ctx)
 	defer cancel()
 	if name == n.fs.opts.DataName {
+		if n.fs.mem.isFresh(n.path) {
+			return nil, syscall.ENOENT
+		}
 		st, err := n.fs.src.Stat(ctx, n.path)
 		if err != nil {
 			return nil, n.fs.errno("stat", n.path, err)
@@ -100,9 +112,20 @@ func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 		n.fs.fileAttr(n.path, &st, &out.Attr)
 		return n.newData(ctx, &st), 0
 	}
+	if d := n.fs.mem.get(n.path, name); d != nil {
+		d.mu.Lock()
+		n.fs.memAttr(d, &out.Attr)
+		d.mu.Unlock()
+		return n.newMem(ctx, d), 0
+	}
 	p := childPath(n.path, name)
 	if jute.ValidatePath(p) != nil {
 		return nil, syscall.ENOENT
+	}
+	if n.fs.isSelf(ctx) {
+		if ino, errno, ok := n.selfLookup(ctx, p, out); ok {
+			return ino, errno
+		}
 	}
 	st, err := n.fs.src.Stat(ctx, p)
 	if err != nil {
@@ -115,6 +138,9 @@ func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 // Opendir checks that the znode still exists, so that a directory removed
 // by another client gives ENOENT rather than an empty listing.
 func (n *dirNode) Opendir(ctx context.Context) syscall.Errno {
+	if n.moved.Load() {
+		return syscall.ESTALE
+	}
 	ctx, cancel := n.fs.ctx(ctx)
 	defer cancel()
 	if _, err := n.fs.src.Stat(ctx, n.path); err != nil {
@@ -125,6 +151,9 @@ func (n *dirNode) Opendir(ctx context.Context) syscall.Errno {
 
 // Readdir lists ".", "..", the data file and the children (sorted).
 func (n *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+	if n.moved.Load() {
+		return nil, syscall.ESTALE
+	}
 	ctx, cancel := n.fs.ctx(ctx)
 	defer cancel()
 	names, st, err := n.fs.src.Children(ctx, n.path)
@@ -139,8 +168,10 @@ func (n *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	list := make([]fuse.DirEntry, 0, len(names)+3)
 	list = append(list,
 		fuse.DirEntry{Name: ".", Mode: syscall.S_IFDIR, Ino: dirIno},
-		fuse.DirEntry{Name: "..", Mode: syscall.S_IFDIR, Ino: parentIno},
-		fuse.DirEntry{Name: n.fs.opts.DataName, Mode: syscall.S_IFREG, Ino: dataIno})
+		fuse.DirEntry{Name: "..", Mode: syscall.S_IFDIR, Ino: parentIno})
+	if !n.fs.mem.isFresh(n.path) {
+		list = append(list, fuse.DirEntry{Name: n.fs.opts.DataName, Mode: syscall.S_IFREG, Ino: dataIno})
+	}
 	for _, name := range names {
 		if name == n.fs.opts.DataName {
 			continue // shadowed by the data file
@@ -148,11 +179,15 @@ func (n *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 		// Ino 0: unknown here (READDIRPLUS looks every entry up).
 		list = append(list, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR})
 	}
+	list = append(list, n.fs.mem.list(n.path)...)
 	return gofs.NewListDirStream(list), 0
 }
 
 // Getattr answers from the znode's Stat.
 func (n *dirNode) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	if n.moved.Load() {
+		return syscall.ESTALE
+	}
 	ctx, cancel := n.fs.ctx(ctx)
 	defer cancel()
 	st, err := n.fs.src.Stat(ctx, n.path)
@@ -175,24 +210,48 @@ func (n *dirNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetA
 	return n.Getattr(ctx, fh, out)
 }
 
-// Mkdir creates a persistent znode with null data.
+// Mkdir creates a znode with null data: persistent, or ephemeral (owned by
+// the mount's session, gone when it ends) when mode has the sticky bit
+// (`mkdir -m 1755 DIR`).
+//
+// The new directory shows no data file until one is created in it (open
+// with O_CREAT, `echo x > d/.data`), or its data is set some other way:
+// cp -r and tar create the data file with O_EXCL in the directory they just
+// made, which must not fail with EEXIST.
 func (n *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	if n.fs.opts.ReadOnly {
 		return nil, syscall.EROFS
 	}
-	if name == n.fs.opts.DataName {
+	if name == n.fs.opts.DataName || n.fs.mem.get(n.path, name) != nil {
 		return nil, syscall.EEXIST
 	}
 	p := childPath(n.path, name)
 	if err := jute.ValidatePath(p); err != nil {
 		return nil, syscall.EINVAL
 	}
+	self := n.fs.isSelf(ctx)
 	ctx, cancel := n.fs.ctx(ctx)
 	defer cancel()
-	st, err := n.fs.src.Create(ctx, p, nil)
+	if self {
+		// The echo of a znode created elsewhere: it exists already.
+		st, err := n.fs.src.Stat(ctx, p)
+		if err != nil {
+			return nil, n.fs.errno("stat", p, err)
+		}
+		n.fs.dirAttr(p, &st, &out.Attr)
+		return n.existing(ctx, name, out.Attr.Ino, func() *gofs.Inode { return n.newDir(ctx, p, &st) }), 0
+	}
+	zmode := jute.ModePersistent
+	if mode&syscall.S_ISVTX != 0 {
+		zmode = jute.ModeEphemeral
+	}
+	own := n.fs.ownChange(cache.Created, p)
+	st, err := n.fs.src.CreateMode(ctx, p, nil, zmode)
+	own(err)
 	if err != nil {
 		return nil, n.fs.errno("create", p, err)
 	}
+	n.fs.mem.markFresh(p)
 	n.fs.dirAttr(p, &st, &out.Attr)
 	return n.newDir(ctx, p, &st), 0
 }
@@ -206,13 +265,25 @@ func (n *dirNode) Rmdir(ctx context.Context, name string) syscall.Errno {
 	if name == n.fs.opts.DataName {
 		return syscall.ENOTDIR
 	}
+	if n.fs.mem.get(n.path, name) != nil {
+		return syscall.ENOTDIR
+	}
 	p := childPath(n.path, name)
 	if jute.ValidatePath(p) != nil {
 		return syscall.ENOENT
 	}
+	if n.fs.isSelf(ctx) {
+		return 0 // the echo of a znode deleted elsewhere
+	}
+	if n.fs.mem.has(p) {
+		return syscall.ENOTEMPTY // in-memory files inside
+	}
 	ctx, cancel := n.fs.ctx(ctx)
 	defer cancel()
-	if err := n.fs.src.Delete(ctx, p, -1); err != nil {
+	own := n.fs.ownChange(cache.Deleted, p)
+	err := n.fs.src.Delete(ctx, p, -1)
+	own(err)
+	if err != nil {
 		return n.fs.errno("delete", p, err)
 	}
 	return 0
@@ -220,7 +291,8 @@ func (n *dirNode) Rmdir(ctx context.Context, name string) syscall.Errno {
 
 // Unlink of the data file succeeds without touching ZooKeeper (the data
 // goes when the znode is removed), so that `rm -rf` removes a subtree with
-// deletes only. Anything else is a directory.
+// deletes only. An in-memory file is forgotten. Anything else is a
+// directory.
 func (n *dirNode) Unlink(ctx context.Context, name string) syscall.Errno {
 	if n.fs.opts.ReadOnly {
 		return syscall.EROFS
@@ -228,17 +300,38 @@ func (n *dirNode) Unlink(ctx context.Context, name string) syscall.Errno {
 	if name == n.fs.opts.DataName {
 		return 0
 	}
+	if n.fs.mem.remove(n.path, name) != nil {
+		return 0
+	}
 	return syscall.EISDIR
 }
 
-// Create: only data files hold data, and every znode has one already.
-// Other regular files (editors' temporary files, `touch new`) are refused
-// with EPERM.
+// Create of the data file (in a directory just made by mkdir, or after it
+// was unlinked, which removes nothing) opens it, even with O_EXCL: every
+// znode has one. Any other name creates
+// an in-memory file (memfile.go).
 func (n *dirNode) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
 	if n.fs.opts.ReadOnly {
 		return nil, nil, 0, syscall.EROFS
 	}
-	return nil, nil, 0, syscall.EPERM
+	if name != n.fs.opts.DataName {
+		return n.createMem(ctx, name, flags, mode, out)
+	}
+	n.fs.mem.clearFresh(n.path)
+	ino, errno := n.Lookup(ctx, name, out)
+	if errno != 0 {
+		return nil, nil, 0, errno
+	}
+	ino = n.existing(ctx, name, out.Attr.Ino, func() *gofs.Inode { return ino })
+	fn, ok := ino.Operations().(*fileNode)
+	if !ok {
+		return nil, nil, 0, syscall.EIO
+	}
+	fh, fflags, errno := fn.Open(ctx, flags&^syscall.O_EXCL)
+	if errno != 0 {
+		return nil, nil, 0, errno
+	}
+	return ino, fh, fflags, 0
 }
 
 // Mknod is refused like Create.
@@ -265,14 +358,6 @@ func (n *dirNode) Link(ctx context.Context, target gofs.InodeEmbedder, name stri
 	return nil, syscall.EPERM
 }
 
-// Rename gives EXDEV for now, so that mv falls back to copy and delete.
-func (n *dirNode) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
-	if n.fs.opts.ReadOnly {
-		return syscall.EROFS
-	}
-	return syscall.EXDEV
-}
-
 // Statfs answers with block and name sizes only: ZooKeeper has no notion of
 // capacity or free space, so `df` shows a size of 0.
 func (n *dirNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
@@ -280,4 +365,16 @@ func (n *dirNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno
 	out.Frsize = 4096
 	out.NameLen = 255
 	return 0
+}
+
+// existing returns the inode the kernel already holds for name when it has
+// inode number ino, else mk(). Mkdir and Create must not hand go-fuse a
+// new node for a known identity: it registers those as new (O_EXCL) and
+// the kernel would get a second inode for the same file, one that inotify
+// watches on the first never see.
+func (n *dirNode) existing(ctx context.Context, name string, ino uint64, mk func() *gofs.Inode) *gofs.Inode {
+	if ch := n.GetChild(name); ch != nil && ch.StableAttr().Ino == ino {
+		return ch
+	}
+	return mk()
 }

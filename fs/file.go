@@ -8,6 +8,7 @@ import (
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
+	"github.com/zkfs/zkfs/cache"
 	"github.com/zkfs/zkfs/jute"
 )
 
@@ -80,6 +81,11 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	if write && n.fs.opts.ReadOnly {
 		return nil, 0, syscall.EROFS
 	}
+	if write && n.fs.isSelf(ctx) {
+		// The echo of a data change made elsewhere (inotify.go):
+		// writes are discarded and bypass the page cache.
+		return echoHandle{}, fuse.FOPEN_DIRECT_IO, 0
+	}
 	ctx, cancel := n.fs.ctx(ctx)
 	defer cancel()
 	data, st, err := n.fs.src.Data(ctx, n.path)
@@ -149,6 +155,9 @@ func (n *fileNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.Set
 		return syscall.EROFS
 	}
 	size, hasSize := in.GetSize()
+	if hasSize && n.fs.isSelf(ctx) {
+		hasSize = false
+	}
 	if hasSize {
 		h, _ := fh.(*handle)
 		if h == nil || !h.write {
@@ -181,7 +190,7 @@ func (n *fileNode) truncateNow(ctx context.Context, size uint64) syscall.Errno {
 	defer cancel()
 	var err error
 	if size == 0 {
-		_, err = n.fs.src.Set(ctx, n.path, []byte{}, -1)
+		err = n.set(ctx, []byte{}, -1)
 	} else {
 		var data []byte
 		var st jute.Stat
@@ -192,7 +201,7 @@ func (n *fileNode) truncateNow(ctx context.Context, size uint64) syscall.Errno {
 			}
 			nd := make([]byte, size)
 			copy(nd, data)
-			_, err = n.fs.src.Set(ctx, n.path, nd, st.Version)
+			err = n.set(ctx, nd, st.Version)
 		}
 	}
 	if err != nil {
@@ -202,4 +211,12 @@ func (n *fileNode) truncateNow(ctx context.Context, size uint64) syscall.Errno {
 	n.pageMzxid = 0
 	n.mu.Unlock()
 	return 0
+}
+
+// set commits data with one setData, recorded as this mount's own change.
+func (n *fileNode) set(ctx context.Context, data []byte, version int32) error {
+	own := n.fs.ownChange(cache.DataChanged, n.path)
+	_, err := n.fs.src.Set(ctx, n.path, data, version)
+	own(err)
+	return err
 }

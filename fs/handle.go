@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strconv"
@@ -10,6 +11,8 @@ import (
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
+	"github.com/zkfs/zkfs/cache"
+	"github.com/zkfs/zkfs/jute"
 	"github.com/zkfs/zkfs/zkclient"
 )
 
@@ -113,7 +116,9 @@ func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, sys
 		} else {
 			old := len(h.data)
 			h.data = h.data[:end]
-			clear(h.data[old:off])
+			if off > int64(old) {
+				clear(h.data[old:off]) // a hole: zeros
+			}
 		}
 	}
 	copy(h.data[off:], data)
@@ -200,7 +205,18 @@ func (h *handle) commit(ctx context.Context) syscall.Errno {
 	data := append([]byte{}, h.data...)
 	cctx, cancel := n.fs.ctx(context.WithoutCancel(ctx))
 	defer cancel()
+	own := n.fs.ownChange(cache.DataChanged, n.path)
 	st, err := n.fs.src.Set(cctx, n.path, data, version)
+	if errors.Is(err, zkclient.ErrConnectionLoss) {
+		st, err = settleUnknown(cctx, n.fs.src, n.path, data, h.version, err)
+		if errors.Is(err, zkclient.ErrConnectionLoss) {
+			// Still unknown: a later flush or the release must not
+			// send it again blindly (it may have been applied).
+			h.dirty = false
+			n.dropPages()
+		}
+	}
+	own(err)
 	if err == nil {
 		h.version, h.mzxid, h.dirty, h.full = st.Version, st.Mzxid, false, false
 		// The page cache holds what was written; the watch event for
@@ -230,4 +246,44 @@ func (h *handle) commit(ctx context.Context) syscall.Errno {
 		n.dropPages()
 	}
 	return n.fs.errno("set", n.path, err)
+}
+
+// settleUnknown decides what became of a setData of data that met a
+// connection loss (lossErr) with the request in flight, based on base, the
+// version the buffer was written against. It reads the znode again (reads
+// retry on connection loss):
+//
+//   - it holds exactly data at version base+1: the write was applied; its
+//     Stat is returned;
+//   - it is still at version base: the write was not applied, and it is
+//     sent again as a compare-and-set against base, which can neither
+//     apply twice nor overwrite a change made meanwhile (a BadVersion or a
+//     new loss is settled the same way: the server that answered has
+//     applied everything before its answer);
+//   - anything else (another writer came in between): the outcome stays
+//     unknown and lossErr is returned.
+func settleUnknown(ctx context.Context, src Source, path string, data []byte, base int32, lossErr error) (jute.Stat, error) {
+	for attempt := 0; attempt < 3; attempt++ {
+		cur, st, err := src.Data(ctx, path)
+		if err != nil {
+			if errors.Is(err, zkclient.ErrNoNode) {
+				return jute.Stat{}, err
+			}
+			return jute.Stat{}, lossErr
+		}
+		switch {
+		case st.Version == base+1 && bytes.Equal(cur, data):
+			return st, nil
+		case st.Version != base:
+			return jute.Stat{}, lossErr
+		}
+		st, err = src.Set(ctx, path, data, base)
+		if err == nil {
+			return st, nil
+		}
+		if !errors.Is(err, zkclient.ErrConnectionLoss) && !errors.Is(err, zkclient.ErrBadVersion) {
+			return st, err
+		}
+	}
+	return jute.Stat{}, lossErr
 }

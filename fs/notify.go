@@ -27,10 +27,13 @@ import (
 // directory completes. ENOENT from a notification means the kernel had
 // nothing cached and is normal.
 
-// localInval asks for an INVAL_INODE of node, queued by a handler (for
-// example after a rejected commit left written pages in the kernel).
+// localInval asks for an INVAL_INODE of node, or with a name for an
+// INVAL_ENTRY of name in the directory node, queued by a handler (for
+// example after a rejected commit left written pages in the kernel, or a
+// rename left the kernel with a stale inode for a name).
 type localInval struct {
 	node *gofs.Inode
+	name string
 }
 
 // localQueue is the unbounded queue from handlers to the notifier. mu guards
@@ -99,7 +102,11 @@ func (nt *notifier) run() {
 			return
 		case <-kick:
 			for _, inv := range nt.root.fs.local.take() {
-				nt.notifyErr("content", "", inv.node.NotifyContent(0, 0))
+				if inv.name != "" {
+					nt.notifyErr("entry", inv.name, inv.node.NotifyEntry(inv.name))
+				} else {
+					nt.notifyErr("content", "", inv.node.NotifyContent(0, 0))
+				}
 			}
 		case inv, ok := <-src:
 			if !ok {
@@ -170,6 +177,16 @@ func (nt *notifier) find(p string) *gofs.Inode {
 
 func (nt *notifier) one(inv cache.Invalidation) {
 	p := inv.Path
+	fs := nt.root.fs
+	// echo: whether to echo this change to inotify watchers (inotify.go):
+	// only changes made elsewhere.
+	echo := fs.echo.Load()
+	if echo != nil && inv.Kind != cache.All && fs.own.consume(inv.Kind, p) {
+		echo = nil
+	}
+	if inv.Kind == cache.Deleted {
+		fs.mem.dropTree(p)
+	}
 	switch inv.Kind {
 	case cache.Created, cache.Deleted:
 		if p == "/" || p == "" {
@@ -181,6 +198,18 @@ func (nt *notifier) one(inv cache.Invalidation) {
 			return
 		}
 		name := path.Base(p)
+		if echo != nil && name != fs.opts.DataName {
+			op := echoOp{kind: inv.Kind, path: p}
+			if inv.Kind == cache.Deleted {
+				if child := parent.GetChild(name); child != nil {
+					op.ino = child.StableAttr().Ino
+				} else {
+					op.ino = fs.mem.nextIno.Add(1)
+				}
+			}
+			// After the invalidations below.
+			defer echo.enqueue(op)
+		}
 		if inv.Kind == cache.Deleted && name != nt.root.fs.opts.DataName {
 			if child := parent.GetChild(name); child != nil {
 				errno := parent.NotifyDelete(name, child)
@@ -200,6 +229,7 @@ func (nt *notifier) one(inv cache.Invalidation) {
 		}
 		nt.notifyErr("content", path.Dir(p), parent.NotifyContent(0, 0))
 	case cache.DataChanged:
+		fs.mem.clearFresh(p)
 		d := nt.find(p)
 		if d == nil {
 			return
@@ -209,10 +239,17 @@ func (nt *notifier) one(inv cache.Invalidation) {
 				fn.mu.Lock()
 				fn.pageMzxid = 0
 				fn.mu.Unlock()
+			} else {
+				// A memory file renamed over the data file: let
+				// the kernel look the data file up again.
+				nt.notifyErr("entry", p, d.NotifyEntry(nt.root.fs.opts.DataName))
 			}
 			nt.notifyErr("content", p, f.NotifyContent(0, 0))
 		}
 		nt.notifyErr("content", p, d.NotifyContent(0, 0))
+		if echo != nil {
+			echo.enqueue(echoOp{kind: cache.DataChanged, path: p})
+		}
 	default:
 		nt.all()
 	}
@@ -238,6 +275,7 @@ func (nt *notifier) all() {
 }
 
 func (nt *notifier) notifyErr(what, p string, errno syscall.Errno) {
+	countInval(what, errno)
 	if errno == 0 || errno == syscall.ENOENT {
 		return
 	}

@@ -28,9 +28,12 @@
 // every change made by any client is pushed to the kernel as an
 // invalidation by one notifier goroutine (notify.go).
 //
-// Creating regular files other than the data file (editors' temporary
-// files, `touch newfile`) fails with EPERM for now; rename fails with EXDEV
-// so that mv falls back to copy and delete.
+// Regular files other than the data file (editors' temporary files,
+// `touch newfile`) live only in the daemon's memory (memfile.go); renaming
+// one over a data file commits it with one setData. `mkdir -m 1755` (the
+// sticky bit) creates an ephemeral znode owned by the mount's session.
+// rename.go says what rename does; inotify.go how changes made by other
+// clients reach inotify watchers.
 package fs
 
 import (
@@ -41,6 +44,7 @@ import (
 	"os"
 	"path"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -49,6 +53,7 @@ import (
 
 	"github.com/zkfs/zkfs/cache"
 	"github.com/zkfs/zkfs/jute"
+	"github.com/zkfs/zkfs/zkclient"
 )
 
 // DefaultDataName is the default name of a znode's data file.
@@ -65,6 +70,8 @@ type Source interface {
 	Children(ctx context.Context, path string) ([]string, jute.Stat, error)
 	ACL(ctx context.Context, path string) ([]jute.ACL, jute.Stat, error)
 	Create(ctx context.Context, path string, data []byte) (jute.Stat, error)
+	CreateMode(ctx context.Context, path string, data []byte, mode jute.CreateMode) (jute.Stat, error)
+	Multi(ctx context.Context, ops ...zkclient.Op) ([]zkclient.OpResult, error)
 	Delete(ctx context.Context, path string, version int32) error
 	Set(ctx context.Context, path string, data []byte, version int32) (jute.Stat, error)
 	SetACL(ctx context.Context, path string, acl []jute.ACL, version int32) (jute.Stat, error)
@@ -95,6 +102,9 @@ type Options struct {
 	FsName string
 	// Debug logs every FUSE request.
 	Debug bool
+	// NoInotify turns off the inotify echo of changes made by other
+	// clients (inotify.go). It is also off on read-only mounts.
+	NoInotify bool
 	// Logger receives failures that are not the user's own (default:
 	// slog.Default()).
 	Logger *slog.Logger
@@ -153,6 +163,13 @@ type fsys struct {
 	gid  uint32
 	// local carries invalidations from handlers to the notifier.
 	local *localQueue
+	// mem holds the in-memory files (memfile.go).
+	mem *memStore
+	// echo is the inotify echo thread (inotify.go), nil when off; set by
+	// Mount after mounting and cleared by Unmount.
+	echo atomic.Pointer[echoer]
+	// own remembers changes made through this mount (inotify.go).
+	own ownChanges
 }
 
 // Root is the directory node of the mount root (the znode "/" of the
@@ -167,7 +184,7 @@ func NewRoot(src Source, opts Options) (*Root, error) {
 		return nil, err
 	}
 	f := &fsys{src: src, opts: opts, log: opts.Logger,
-		uid: uint32(os.Getuid()), gid: uint32(os.Getgid()), local: newLocalQueue()}
+		uid: uint32(os.Getuid()), gid: uint32(os.Getgid()), local: newLocalQueue(), mem: newMemStore()}
 	r := &Root{dirNode{fs: f, path: "/"}}
 	return r, nil
 }
@@ -265,10 +282,19 @@ func Mount(mountpoint string, src Source, opts Options) (*Server, error) {
 	}
 	s := &Server{fuse: srv, root: root, mountpoint: mountpoint, stopped: make(chan struct{})}
 	s.notifier = startNotifier(root, src.Invalidations())
+	if !o.NoInotify && !o.ReadOnly {
+		if e, err := startEchoer(root.fs, mountpoint); err != nil {
+			root.fs.log.Warn("inotify for remote changes is off", "err", err)
+		} else {
+			root.fs.echo.Store(e)
+		}
+	}
 	// Owned by the Server: when serving ends (Unmount or an outside
-	// umount), stop the notifier and report it through stopped.
+	// umount), stop the echo thread and the notifier and report it
+	// through stopped.
 	go func() {
 		srv.Wait()
+		s.stopEcho()
 		s.notifier.stop()
 		close(s.stopped)
 	}()
@@ -280,6 +306,8 @@ func Mount(mountpoint string, src Source, opts Options) (*Server, error) {
 func (s *Server) Unmount() error {
 	var err error
 	s.once.Do(func() {
+		// The echo thread acts on the mount point: stop it first.
+		s.stopEcho()
 		err = s.fuse.Unmount()
 		if err != nil {
 			// Busy: detach it so that the mount point is free; the
@@ -299,6 +327,13 @@ func (s *Server) Unmount() error {
 		}
 	})
 	return err
+}
+
+// stopEcho stops the inotify echo thread, if any, and waits for it.
+func (s *Server) stopEcho() {
+	if e := s.root.fs.echo.Load(); e != nil {
+		e.stop()
+	}
 }
 
 // Wait blocks until the file system is unmounted (by Unmount or by

@@ -4,7 +4,8 @@
 #
 #   Debian packages: zookeeper (3.8 jars in /usr/share/java, run by java directly),
 #     zookeeper-bin, python3-kazoo (an independent client the tests compare with),
-#     inotify-tools, attr, fuse3, psmisc, procps, and a Java runtime if java is missing.
+#     inotify-tools, attr, fuse3, psmisc, procps, a Java runtime if java is missing, and
+#     vim-tiny if no vim is installed (the editing-in-place tests run vim -es).
 #   Go modules: `go mod download` (Go itself is expected at /usr/local/go or on PATH).
 #
 # As root it runs apt-get itself; otherwise it uses sudo when available, or prints the
@@ -27,6 +28,9 @@ for p in "${packages[@]}"; do
 done
 if ! command -v java >/dev/null 2>&1 && ! installed default-jre-headless; then
 	missing+=(default-jre-headless)
+fi
+if ! command -v vim >/dev/null 2>&1 && ! command -v vim.tiny >/dev/null 2>&1; then
+	missing+=(vim-tiny)
 fi
 
 if ((${#missing[@]} > 0)); then
