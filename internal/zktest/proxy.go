@@ -18,6 +18,7 @@ type Proxy struct {
 	mu        sync.Mutex // guards the fields below
 	target    string
 	blackhole bool
+	latency   time.Duration  // added before each chunk is forwarded, each direction
 	resume    chan struct{}  // closed (and replaced) when the blackhole is switched off
 	conns     map[*pair]bool // current connection pairs
 	closed    bool
@@ -79,6 +80,15 @@ func (p *Proxy) Blackhole(on bool) {
 		close(p.resume)
 		p.resume = make(chan struct{})
 	}
+}
+
+// SetLatency delays every chunk of bytes by d before it is forwarded, in both
+// directions (0 switches it off). Bytes keep their order; a chunk already
+// waiting keeps the delay it started with.
+func (p *Proxy) SetLatency(d time.Duration) {
+	p.mu.Lock()
+	p.latency = d
+	p.mu.Unlock()
 }
 
 // CutAll closes every current connection, both the client and the server side.
@@ -156,6 +166,16 @@ func (p *Proxy) pump(c *pair, src, dst net.Conn) {
 		}
 		n, err := src.Read(buf)
 		if n > 0 {
+			p.mu.Lock()
+			delay := p.latency
+			p.mu.Unlock()
+			if delay > 0 {
+				select {
+				case <-time.After(delay):
+				case <-c.gone:
+					return
+				}
+			}
 			if !p.waitOpen(c) {
 				return
 			}

@@ -184,3 +184,32 @@ func TestProxyToZooKeeper(t *testing.T) {
 		t.Fatalf("srvr through the proxy: %q, %v", srvr, err)
 	}
 }
+
+// TestProxyLatency: SetLatency delays each direction and keeps the bytes.
+func TestProxyLatency(t *testing.T) {
+	a := echoServer(t, "a:")
+	p := NewProxy(t, a)
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	const d = 100 * time.Millisecond
+	p.SetLatency(d)
+	start := time.Now()
+	for i := 0; i < 3; i++ {
+		line := strings.Repeat("x", i+1)
+		if got := roundTrip(t, c, r, line); got != "a:"+line {
+			t.Fatalf("with latency: %q", got)
+		}
+	}
+	// Three round trips, each delayed once each way.
+	if took := time.Since(start); took < 6*d {
+		t.Fatalf("3 round trips with %v latency took %v", d, took)
+	}
+	p.SetLatency(0)
+	if got := roundTrip(t, c, r, "fast"); got != "a:fast" {
+		t.Fatalf("after latency off: %q", got)
+	}
+}
