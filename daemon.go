@@ -83,7 +83,11 @@ func serve(cfg *config, stderr io.Writer, rd *readiness) error {
 	case errors.Is(err, zkclient.ErrAuthFailed):
 		return fmt.Errorf("authentication failed at %s: %s", cfg.servers, oneLine(err))
 	case timedOut:
-		return fmt.Errorf("no ZooKeeper server at %s answered within %s", cfg.servers, cfg.connectTimeout)
+		reason := ""
+		if _, last, ok := strings.Cut(oneLine(err), "; last attempt: "); ok {
+			reason = " (last attempt: " + last + ")"
+		}
+		return fmt.Errorf("no ZooKeeper server at %s answered within %s%s", cfg.servers, cfg.connectTimeout, reason)
 	default:
 		return fmt.Errorf("no ZooKeeper server at %s answered (gave up after %s): %s",
 			cfg.servers, time.Since(start).Round(time.Millisecond), oneLine(err))

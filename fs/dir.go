@@ -94,8 +94,15 @@ func (n *dirNode) newData(ctx context.Context, st *jute.Stat) *gofs.Inode {
 		gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino})
 }
 
+// maxNameLen is NAME_MAX. The kernel passes FUSE names of up to 1024 bytes,
+// so the limit local file systems have is enforced here.
+const maxNameLen = 255
+
 // Lookup resolves the data file or a child znode.
 func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if len(name) > maxNameLen {
+		return nil, syscall.ENAMETOOLONG
+	}
 	if n.moved.Load() {
 		return nil, syscall.ESTALE
 	}
@@ -222,6 +229,9 @@ func (n *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse
 	if n.fs.opts.ReadOnly {
 		return nil, syscall.EROFS
 	}
+	if len(name) > maxNameLen {
+		return nil, syscall.ENAMETOOLONG
+	}
 	if name == n.fs.opts.DataName || n.fs.mem.get(n.path, name) != nil {
 		return nil, syscall.EEXIST
 	}
@@ -313,6 +323,9 @@ func (n *dirNode) Unlink(ctx context.Context, name string) syscall.Errno {
 func (n *dirNode) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
 	if n.fs.opts.ReadOnly {
 		return nil, nil, 0, syscall.EROFS
+	}
+	if len(name) > maxNameLen {
+		return nil, nil, 0, syscall.ENAMETOOLONG
 	}
 	if name != n.fs.opts.DataName {
 		return n.createMem(ctx, name, flags, mode, out)

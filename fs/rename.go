@@ -54,6 +54,9 @@ func (n *dirNode) Rename(ctx context.Context, name string, newParent gofs.InodeE
 	if n.fs.opts.ReadOnly {
 		return syscall.EROFS
 	}
+	if len(newName) > maxNameLen {
+		return syscall.ENAMETOOLONG
+	}
 	if flags&gofs.RENAME_EXCHANGE != 0 {
 		return syscall.EINVAL
 	}

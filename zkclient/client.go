@@ -39,6 +39,14 @@ type Client struct {
 	id      int64
 	passwd  []byte
 	timeout time.Duration // negotiated
+	dialErr error         // why the last connection attempt failed
+}
+
+// lastDialErr returns why the last connection attempt failed (nil if none did).
+func (c *Client) lastDialErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dialErr
 }
 
 // Connect starts a session and waits until the first connection is up (or
@@ -68,6 +76,9 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		return c, nil
 	case <-ctx.Done():
 		c.Close()
+		if last := c.lastDialErr(); last != nil {
+			return nil, fmt.Errorf("zkclient: connect to %s: %w (%w); last attempt: %v", cfg.Servers, ErrNoServer, ctx.Err(), last)
+		}
 		return nil, fmt.Errorf("zkclient: connect to %s: %w (%w)", cfg.Servers, ErrNoServer, ctx.Err())
 	}
 }

@@ -51,6 +51,9 @@ func (c *Client) run(first chan<- error) {
 				break
 			}
 			lastErr = err
+			c.mu.Lock()
+			c.dialErr = err
+			c.mu.Unlock()
 			if errors.Is(err, errExpired) {
 				c.end(ErrSessionExpired, jute.StateExpired, err)
 				sendFirst(first, opErr("connect", "", ErrSessionExpired))
