@@ -1,0 +1,89 @@
+package fs
+
+import (
+	"context"
+	"syscall"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+// Directory listings are cached by the kernel (FOPEN_CACHE_DIR with
+// FOPEN_KEEP_CACHE), like entries, attributes and pages: a warm `find` or
+// `ls -R` then costs no request at all for READDIR. The cache is dropped
+// by the kernel itself when a name is created or removed through the mount,
+// and by the notifier (NotifyContent on the directory) when a znode is
+// created or deleted elsewhere, or when the directory's data changes (which
+// can make a hidden data file appear).
+
+var _ gofs.NodeOpendirHandler = (*dirNode)(nil)
+
+// OpendirHandle checks that the znode still exists and asks the kernel to
+// cache the listing.
+func (n *dirNode) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	if errno := n.Opendir(ctx); errno != 0 {
+		return nil, 0, errno
+	}
+	return &dirHandle{n: n}, fuse.FOPEN_CACHE_DIR | fuse.FOPEN_KEEP_CACHE, 0
+}
+
+// dirHandle is one open directory; the listing is taken at the first read.
+// The kernel serialises calls on one directory handle.
+type dirHandle struct {
+	n  *dirNode
+	ds gofs.DirStream
+}
+
+var (
+	_ gofs.FileReaddirenter = (*dirHandle)(nil)
+	_ gofs.FileSeekdirer    = (*dirHandle)(nil)
+	_ gofs.FileReleasedirer = (*dirHandle)(nil)
+)
+
+func (d *dirHandle) stream(ctx context.Context) syscall.Errno {
+	if d.ds != nil {
+		return 0
+	}
+	ds, errno := d.n.Readdir(ctx)
+	if errno != 0 {
+		return errno
+	}
+	d.ds = ds
+	return 0
+}
+
+// Readdirent returns the next entry (nil at the end).
+func (d *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Errno) {
+	if errno := d.stream(ctx); errno != 0 {
+		return nil, errno
+	}
+	if !d.ds.HasNext() {
+		return nil, 0
+	}
+	e, errno := d.ds.Next()
+	return &e, errno
+}
+
+// Seekdir repositions the listing (rewinddir, or a read continued at an
+// offset the kernel remembers).
+func (d *dirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
+	if errno := d.stream(ctx); errno != 0 {
+		return errno
+	}
+	if sd, ok := d.ds.(gofs.FileSeekdirer); ok {
+		return sd.Seekdir(ctx, off)
+	}
+	if off == 0 {
+		d.ds.Close()
+		d.ds = nil
+		return d.stream(ctx)
+	}
+	return syscall.ENOTSUP
+}
+
+// Releasedir drops the listing.
+func (d *dirHandle) Releasedir(ctx context.Context, flags uint32) {
+	if d.ds != nil {
+		d.ds.Close()
+	}
+}
