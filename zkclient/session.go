@@ -13,6 +13,9 @@ import (
 	"github.com/zkfs/zkfs/jute"
 )
 
+// maxBackoff caps the pause between rounds of connection attempts.
+const maxBackoff = 250 * time.Millisecond
+
 // errExpired is a handshake answered with a zero timeout: the server no
 // longer knows the session.
 var errExpired = errors.New("server reports the session expired")
@@ -78,8 +81,11 @@ func (c *Client) run(first chan<- error) {
 					fmt.Errorf("no server answered for %v (4/3 of the session timeout): %w", c.silentFor().Round(time.Millisecond), lastErr))
 				return
 			}
+			// Jittered, doubling, capped low: during a leader election
+			// every server refuses clients for a fraction of a second,
+			// and the first round after it ends should come soon.
 			d := backoff/2 + rand.N(backoff)
-			backoff = min(backoff*2, time.Second)
+			backoff = min(backoff*2, maxBackoff)
 			select {
 			case <-time.After(d):
 			case <-sctx.Done():
