@@ -167,6 +167,8 @@ func (n *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	if err != nil {
 		return nil, n.fs.errno("children", n.path, err)
 	}
+	// READDIRPLUS looks every entry up next, one at a time: have them cached.
+	n.fs.src.Prefetch(ctx, n.path, names)
 	dirIno, dataIno := Inodes(n.path, st.Czxid)
 	parentIno := uint64(1)
 	if _, parent := n.Parent(); parent != nil {

@@ -77,6 +77,9 @@ type Source interface {
 	SetACL(ctx context.Context, path string, acl []jute.ACL, version int32) (jute.Stat, error)
 	DataLimit(path string) int
 	Invalidations() <-chan cache.Invalidation
+	// Prefetch loads the stats of dir's children named in names, many
+	// requests in flight, before the kernel looks each of them up.
+	Prefetch(ctx context.Context, dir string, names []string)
 }
 
 var _ Source = (*cache.Cache)(nil)
