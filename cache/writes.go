@@ -97,49 +97,33 @@ func (c *Cache) Delete(ctx context.Context, path string, version int32) error {
 
 // Set replaces a znode's data (version -1: any version).
 func (c *Cache) Set(ctx context.Context, path string, data []byte, version int32) (jute.Stat, error) {
-	if err := checkPath("set", path); err != nil {
-		return jute.Stat{}, err
-	}
-	c.mu.Lock()
-	tok := c.beginFill(path)
-	c.mu.Unlock()
-
-	st, err := c.Client().Set(ctx, path, data, version)
-
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	fresh := c.endFill(tok)
-	if err != nil {
-		c.dropAfterFailure(path, err)
-		return st, err
-	}
-	e := c.lookup(path)
-	if !fresh {
-		if e != nil {
-			e.dropData()
-			e.dropStat()
-			c.updated(e)
-		}
-		return st, nil
-	}
-	if e == nil {
-		e = c.getOrCreate(path)
-	}
-	e.setData(slices.Clone(data), st)
-	c.updated(e)
-	return st, nil
+	return c.update("set", path,
+		func(cl *zkclient.Client) (jute.Stat, error) { return cl.Set(ctx, path, data, version) },
+		func(e *entry, st jute.Stat) { e.setData(slices.Clone(data), st) },
+		func(e *entry) { e.dropData(); e.dropStat() })
 }
 
 // SetACL replaces a znode's ACL (version -1: any ACL version).
 func (c *Cache) SetACL(ctx context.Context, path string, acl []jute.ACL, version int32) (jute.Stat, error) {
-	if err := checkPath("setACL", path); err != nil {
+	return c.update("setACL", path,
+		func(cl *zkclient.Client) (jute.Stat, error) { return cl.SetACL(ctx, path, acl, version) },
+		(*entry).setStat,
+		(*entry).dropStat)
+}
+
+// update runs a write that changes one existing znode (setData, setACL) under the race rule:
+// on success the result is stored with store, or, if an event for the path came meanwhile,
+// what it may have outdated is dropped with stale; a failure drops what it may have made stale.
+func (c *Cache) update(op, path string, call func(cl *zkclient.Client) (jute.Stat, error),
+	store func(e *entry, st jute.Stat), stale func(e *entry)) (jute.Stat, error) {
+	if err := checkPath(op, path); err != nil {
 		return jute.Stat{}, err
 	}
 	c.mu.Lock()
 	tok := c.beginFill(path)
 	c.mu.Unlock()
 
-	st, err := c.Client().SetACL(ctx, path, acl, version)
+	st, err := call(c.Client())
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -149,18 +133,16 @@ func (c *Cache) SetACL(ctx context.Context, path string, acl []jute.ACL, version
 		return st, err
 	}
 	e := c.lookup(path)
-	if e == nil {
-		if fresh {
+	switch {
+	case fresh:
+		if e == nil {
 			e = c.getOrCreate(path)
-			e.setStat(st)
-			c.updated(e)
 		}
+		store(e, st)
+	case e != nil:
+		stale(e)
+	default:
 		return st, nil
-	}
-	if fresh {
-		e.setStat(st)
-	} else {
-		e.dropStat()
 	}
 	c.updated(e)
 	return st, nil
