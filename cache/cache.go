@@ -56,6 +56,7 @@ type Cache struct {
 	seq     uint64                // incremented for every event applied (and every All)
 	allSeq  uint64                // seq of the last All (disconnect, reconnect, expiry)
 	fills   map[string]*fillTrack // paths with fills or writes in flight
+	marks   [markBuckets]uint64   // seq of the latest event touching each bucket (marks.go)
 	// evicted is set when entries were dropped without the kernel being told (LRU eviction,
 	// dropAll) and cleared when an All is published: while set, revalidation after a reconnect
 	// cannot vouch for every path the kernel may hold and so ends with an All.

@@ -68,6 +68,7 @@ func (c *Cache) endFill(tok fillToken) bool {
 func (c *Cache) noteEvent(paths ...string) {
 	c.seq++
 	for _, p := range paths {
+		c.marks[markBucket(p)] = c.seq
 		if t := c.fills[p]; t != nil {
 			t.last = c.seq
 		}

@@ -279,3 +279,42 @@ func BenchmarkDataHit(b *testing.B) {
 		}
 	})
 }
+
+// TestMarks: Changed reports events on the path, on its children and Alls applied after the
+// mark, and not those applied before it.
+func TestMarks(t *testing.T) {
+	c := newTestCache(0)
+	ev := func(typ jute.EventType, p string) {
+		c.applyNodeEvent(zkclient.Event{Type: typ, Path: p})
+	}
+	ev(jute.EventNodeDataChanged, "/a")
+	m := c.Mark()
+	if c.Changed("/a", m) {
+		t.Fatal("an event before the mark reported")
+	}
+	ev(jute.EventNodeDataChanged, "/a")
+	if !c.Changed("/a", m) {
+		t.Fatal("data change after the mark not reported")
+	}
+	m = c.Mark()
+	ev(jute.EventNodeCreated, "/b/kid")
+	if !c.Changed("/b/kid", m) || !c.Changed("/b", m) {
+		t.Fatal("create not reported on the path and its parent")
+	}
+	unrelated := 0
+	for i := range 100 {
+		if c.Changed(fmt.Sprintf("/other/%d", i), m) {
+			unrelated++
+		}
+	}
+	if unrelated > 5 {
+		t.Fatalf("%d of 100 unrelated paths reported changed", unrelated)
+	}
+	m = c.Mark()
+	c.mu.Lock()
+	c.noteAll()
+	c.mu.Unlock()
+	if !c.Changed("/other/1", m) {
+		t.Fatal("All not reported")
+	}
+}

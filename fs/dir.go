@@ -112,11 +112,13 @@ func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 		if n.fs.mem.isFresh(n.path) {
 			return nil, syscall.ENOENT
 		}
+		mark := n.fs.src.Mark()
 		st, err := n.fs.src.Stat(ctx, n.path)
 		if err != nil {
 			return nil, n.fs.errno("stat", n.path, err)
 		}
 		n.fs.fileAttr(n.path, &st, &out.Attr)
+		n.fs.racedEntry(n.path, mark, out)
 		return n.newData(ctx, &st), 0
 	}
 	if d := n.fs.mem.get(n.path, name); d != nil {
@@ -134,11 +136,13 @@ func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 			return ino, errno
 		}
 	}
+	mark := n.fs.src.Mark()
 	st, err := n.fs.src.Stat(ctx, p)
 	if err != nil {
 		return nil, n.fs.errno("stat", p, err)
 	}
 	n.fs.dirAttr(p, &st, &out.Attr)
+	n.fs.racedEntry(p, mark, out)
 	return n.newDir(ctx, p, &st), 0
 }
 
@@ -163,7 +167,7 @@ func (n *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	}
 	ctx, cancel := n.fs.ctx(ctx)
 	defer cancel()
-	names, st, err := n.fs.src.Children(ctx, n.path)
+	names, st, err := n.children(ctx)
 	if err != nil {
 		return nil, n.fs.errno("children", n.path, err)
 	}
@@ -199,11 +203,13 @@ func (n *dirNode) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.Att
 	}
 	ctx, cancel := n.fs.ctx(ctx)
 	defer cancel()
+	mark := n.fs.src.Mark()
 	st, err := n.fs.src.Stat(ctx, n.path)
 	if err != nil {
 		return n.fs.errno("stat", n.path, err)
 	}
 	n.fs.dirAttr(n.path, &st, &out.Attr)
+	n.fs.racedAttr(n.path, mark, out)
 	return 0
 }
 

@@ -49,11 +49,13 @@ func (n *fileNode) sameZnode(st *jute.Stat) bool {
 func (n *fileNode) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	ctx, cancel := n.fs.ctx(ctx)
 	defer cancel()
+	mark := n.fs.src.Mark()
 	st, err := n.fs.src.Stat(ctx, n.path)
 	if err != nil {
 		return n.fs.errno("stat", n.path, err)
 	}
 	n.fs.fileAttr(n.path, &st, &out.Attr)
+	n.fs.racedAttr(n.path, mark, out)
 	if size, ok := n.dirtySize(); ok {
 		out.Size = uint64(size)
 		out.Blocks = (out.Size + 511) / 512

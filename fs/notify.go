@@ -2,8 +2,10 @@ package fs
 
 import (
 	"path"
+	"slices"
 	"sync"
 	"syscall"
+	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 
@@ -75,6 +77,7 @@ type notifier struct {
 	done   chan struct{} // closed by stop
 	exited chan struct{} // closed when run returns
 	once   sync.Once
+	later  []pass // batches waiting for a re-pass, by due time; run's own
 }
 
 // maxBatch bounds how many queued invalidations are coalesced at once.
@@ -96,10 +99,18 @@ func (nt *notifier) run() {
 	defer close(nt.exited)
 	src := nt.src
 	kick := nt.root.fs.local.kick
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
 	for {
+		if len(nt.later) > 0 {
+			timer.Reset(time.Until(nt.later[0].due))
+		}
 		select {
 		case <-nt.done:
 			return
+		case <-timer.C:
+			nt.repass(time.Now())
 		case <-kick:
 			for _, inv := range nt.root.fs.local.take() {
 				if inv.name != "" {
@@ -129,6 +140,7 @@ func (nt *notifier) run() {
 			}
 			nt.apply(batch)
 		}
+		timer.Stop()
 	}
 }
 
@@ -140,6 +152,7 @@ func (nt *notifier) apply(batch []cache.Invalidation) {
 	for _, inv := range batch {
 		if inv.Kind == cache.All {
 			nt.all()
+			nt.schedule([]cache.Invalidation{inv})
 			return
 		}
 		if !seen[inv] {
@@ -149,6 +162,49 @@ func (nt *notifier) apply(batch []cache.Invalidation) {
 	}
 	for _, inv := range uniq {
 		nt.one(inv)
+	}
+	nt.schedule(uniq)
+}
+
+// repassDelays are when, after the first, the kernel invalidations of a
+// batch are made again (raced.go): an answer that left its handler before
+// a change was applied may reach the kernel after the first invalidation.
+var repassDelays = [...]time.Duration{25 * time.Millisecond, 250 * time.Millisecond}
+
+// pass is a batch waiting for its next re-pass. Owned by the notifier
+// goroutine.
+type pass struct {
+	due   time.Time
+	stage int // index into repassDelays
+	invs  []cache.Invalidation
+}
+
+// schedule queues invs for their first re-pass.
+func (nt *notifier) schedule(invs []cache.Invalidation) {
+	nt.queue(pass{due: time.Now().Add(repassDelays[0]), invs: invs})
+}
+
+// queue inserts p into nt.later, which is kept sorted by due time.
+func (nt *notifier) queue(p pass) {
+	i := len(nt.later)
+	for i > 0 && nt.later[i-1].due.After(p.due) {
+		i--
+	}
+	nt.later = slices.Insert(nt.later, i, p)
+}
+
+// repass performs the re-passes due at now and queues their next stage.
+func (nt *notifier) repass(now time.Time) {
+	for len(nt.later) > 0 && !nt.later[0].due.After(now) {
+		p := nt.later[0]
+		nt.later = nt.later[1:]
+		for _, inv := range p.invs {
+			nt.kernel(inv, true)
+		}
+		if p.stage+1 < len(repassDelays) {
+			nt.queue(pass{due: now.Add(repassDelays[p.stage+1] - repassDelays[p.stage]),
+				stage: p.stage + 1, invs: p.invs})
+		}
 	}
 }
 
@@ -184,9 +240,60 @@ func (nt *notifier) one(inv cache.Invalidation) {
 	if echo != nil && inv.Kind != cache.All && fs.own.consume(inv.Kind, p) {
 		echo = nil
 	}
-	if inv.Kind == cache.Deleted {
+	switch inv.Kind {
+	case cache.Deleted:
 		fs.mem.dropTree(p)
+	case cache.DataChanged:
+		fs.mem.clearFresh(p)
 	}
+	var op echoOp
+	ok := echo != nil && nt.echoOf(inv, &op)
+	nt.kernel(inv, false)
+	if ok {
+		// After the invalidations.
+		echo.enqueue(op)
+	}
+}
+
+// echoOf describes the inotify echo of inv in op, taken before the kernel
+// forgets the inode of a deleted znode; false when there is nothing the
+// kernel holds to echo it on.
+func (nt *notifier) echoOf(inv cache.Invalidation, op *echoOp) bool {
+	p := inv.Path
+	fs := nt.root.fs
+	*op = echoOp{kind: inv.Kind, path: p}
+	switch inv.Kind {
+	case cache.Created, cache.Deleted:
+		if p == "/" || p == "" {
+			return false
+		}
+		parent := nt.find(path.Dir(p))
+		name := path.Base(p)
+		if parent == nil || name == fs.opts.DataName {
+			return false
+		}
+		if inv.Kind == cache.Deleted {
+			if child := parent.GetChild(name); child != nil {
+				op.ino = child.StableAttr().Ino
+			} else {
+				op.ino = fs.mem.nextIno.Add(1)
+			}
+		}
+		return true
+	case cache.DataChanged:
+		return nt.find(p) != nil
+	}
+	return false
+}
+
+// kernel performs the kernel invalidations of inv. It is repeated by the
+// re-passes (again), so it changes nothing but the kernel's caches (and the
+// page marks, which only make the next open drop pages). A re-pass of a
+// deletion only drops the entry: by then the name may stand for a new
+// znode, whose inode must not be marked deleted.
+func (nt *notifier) kernel(inv cache.Invalidation, again bool) {
+	p := inv.Path
+	dataName := nt.root.fs.opts.DataName
 	switch inv.Kind {
 	case cache.Created, cache.Deleted:
 		if p == "/" || p == "" {
@@ -198,19 +305,7 @@ func (nt *notifier) one(inv cache.Invalidation) {
 			return
 		}
 		name := path.Base(p)
-		if echo != nil && name != fs.opts.DataName {
-			op := echoOp{kind: inv.Kind, path: p}
-			if inv.Kind == cache.Deleted {
-				if child := parent.GetChild(name); child != nil {
-					op.ino = child.StableAttr().Ino
-				} else {
-					op.ino = fs.mem.nextIno.Add(1)
-				}
-			}
-			// After the invalidations below.
-			defer echo.enqueue(op)
-		}
-		if inv.Kind == cache.Deleted && name != nt.root.fs.opts.DataName {
+		if inv.Kind == cache.Deleted && name != dataName && !again {
 			if child := parent.GetChild(name); child != nil {
 				errno := parent.NotifyDelete(name, child)
 				if errno == syscall.ENOTEMPTY {
@@ -229,12 +324,11 @@ func (nt *notifier) one(inv cache.Invalidation) {
 		}
 		nt.notifyErr("content", path.Dir(p), parent.NotifyContent(0, 0))
 	case cache.DataChanged:
-		fs.mem.clearFresh(p)
 		d := nt.find(p)
 		if d == nil {
 			return
 		}
-		if f := d.GetChild(nt.root.fs.opts.DataName); f != nil {
+		if f := d.GetChild(dataName); f != nil {
 			if fn, ok := f.Operations().(*fileNode); ok {
 				fn.mu.Lock()
 				fn.pageMzxid = 0
@@ -242,14 +336,11 @@ func (nt *notifier) one(inv cache.Invalidation) {
 			} else {
 				// A memory file renamed over the data file: let
 				// the kernel look the data file up again.
-				nt.notifyErr("entry", p, d.NotifyEntry(nt.root.fs.opts.DataName))
+				nt.notifyErr("entry", p, d.NotifyEntry(dataName))
 			}
 			nt.notifyErr("content", p, f.NotifyContent(0, 0))
 		}
 		nt.notifyErr("content", p, d.NotifyContent(0, 0))
-		if echo != nil {
-			echo.enqueue(echoOp{kind: cache.DataChanged, path: p})
-		}
 	default:
 		nt.all()
 	}

@@ -80,6 +80,10 @@ type Source interface {
 	// Prefetch loads the stats of dir's children named in names, many
 	// requests in flight, before the kernel looks each of them up.
 	Prefetch(ctx context.Context, dir string, names []string)
+	// Mark and Changed tell whether a change that may touch path was
+	// applied since the mark was taken (see raced.go).
+	Mark() uint64
+	Changed(path string, mark uint64) bool
 }
 
 var _ Source = (*cache.Cache)(nil)
