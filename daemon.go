@@ -106,6 +106,7 @@ func serve(cfg *config, stderr io.Writer, rd *readiness) error {
 		FsName:       "zkfs:" + cfg.servers,
 		Debug:        cfg.debug,
 		NoInotify:    cfg.noInotify,
+		ACLPoll:      orNoCache(cfg.aclPoll),
 		Logger:       log,
 	})
 	if err != nil {
@@ -148,8 +149,8 @@ func serve(cfg *config, stderr io.Writer, rd *readiness) error {
 	return nil
 }
 
-// orNoCache maps a zero flag value (no caching wanted) to the fs package's
-// "negative means none".
+// orNoCache maps a zero flag value (no caching, no polling wanted) to the fs
+// package's "negative means none".
 func orNoCache(d time.Duration) time.Duration {
 	if d <= 0 {
 		return -1

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	zkfs "github.com/zkfs/zkfs/fs"
 )
 
 // config is the parsed command line.
@@ -30,6 +32,7 @@ type config struct {
 	options        []string // -o, applied to the fields above by parseFlags
 	debug          bool
 	noInotify      bool
+	aclPoll        time.Duration
 	logFormat      string
 	logFile        string
 	metricsAddr    string
@@ -123,6 +126,8 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	mnt.StringVar(&c.dataName, "data-name", ".data", "name of the file that holds a znode's data")
 	mnt.DurationVar(&c.entryTimeout, "entry-timeout", time.Hour, "how long the kernel may cache names (changes are pushed anyway)")
 	mnt.DurationVar(&c.attrTimeout, "attr-timeout", time.Hour, "how long the kernel may cache attributes (changes are pushed anyway)")
+	mnt.BoolVar(&c.noInotify, "no-inotify", false, "do not replay changes made by other clients to inotify watchers")
+	mnt.DurationVar(&c.aclPoll, "acl-poll", zkfs.DefaultACLPoll, "how often to poll the ACLs of the znodes in use, for inotify (ZooKeeper has no ACL events; 0: never)")
 	mnt.StringArrayVarP(&c.options, "options", "o", nil, "mount options, comma-separated (see above); implies --daemon unless -f")
 
 	rn := groups["Running"]

@@ -141,12 +141,14 @@ func checkDaemonMount(t *testing.T, dir, logFile string) {
 func TestMountOptionsParse(t *testing.T) {
 	c, err := parseFlags([]string{"zk:2181/app", "/mnt", "-o",
 		"rw,ro,allow_other,dev,suid,exec,nosuid,_netdev,nofail,defaults,x-systemd.automount,default_permissions," +
-			"data_name=_d,session_timeout=5s,auth_file=/a,tls_ca=/ca,debug,metrics_addr=:1,log_format=json"}, io.Discard)
+			"data_name=_d,session_timeout=5s,auth_file=/a,tls_ca=/ca,debug,metrics_addr=:1,log_format=json," +
+			"no_inotify,acl_poll=5s"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !c.readOnly || !c.allowOther || c.dataName != "_d" || c.sessionTimeout != 5*time.Second ||
-		c.authFile != "/a" || c.tlsCA != "/ca" || !c.debug || c.metricsAddr != ":1" || c.logFormat != "json" {
+		c.authFile != "/a" || c.tlsCA != "/ca" || !c.debug || c.metricsAddr != ":1" || c.logFormat != "json" ||
+		!c.noInotify || c.aclPoll != 5*time.Second {
 		t.Fatalf("parsed %+v", c)
 	}
 	if !c.background {

@@ -357,6 +357,52 @@ func TestInotifyRemote(t *testing.T) {
 	}
 }
 
+// TestInotifyACL: an ACL changed by another client gives IN_ATTRIB on the
+// directory (found by polling: ZooKeeper sends no event for setACL), and
+// the mount's user.zk.aversion follows; an ACL changed through the mount
+// gives the kernel's one IN_ATTRIB, not a second from the poll.
+func TestInotifyACL(t *testing.T) {
+	e := newMountEnv(t, nil, zkfs.Options{ACLPoll: 50 * time.Millisecond})
+	ctx := testCtx(t)
+	e.create(t, "/acl", nil)
+	e.create(t, "/acl/k", nil)
+	w := newInotify(t)
+	w.add(t, e.p("/acl"), unix.IN_ATTRIB|unix.IN_CREATE)
+	w.add(t, e.p("/acl/k"), unix.IN_ATTRIB)
+	if v := getxattr(t, e.p("/acl/k"), "user.zk.aversion"); v != "0" {
+		t.Fatalf("aversion %q", v)
+	}
+	time.Sleep(300 * time.Millisecond) // let a poll see the first version
+	open := []jute.ACL{{Perms: jute.PermAll, ID: jute.ID{Scheme: "world", ID: "anyone"}}}
+	if _, err := e.cl.SetACL(ctx, "/acl/k", open[:1], -1); err != nil {
+		t.Fatal(err)
+	}
+	w.next(t, "remote setACL: IN_ATTRIB on the parent's watch", isEvent(unix.IN_ATTRIB|unix.IN_ISDIR, "k"))
+	eventually(t, "aversion through the mount", func() bool {
+		return getxattr(t, e.p("/acl/k"), "user.zk.aversion") == "1"
+	})
+	// Local change: one IN_ATTRIB, then nothing more before a remote
+	// marker whose event comes after any poll would have echoed it.
+	mustSh(t, "setfattr -n user.zk.acl -v 'world:anyone:cdrwa' %s", q(e.p("/acl/k")))
+	time.Sleep(300 * time.Millisecond)
+	if _, _, err := e.cl.Create(ctx, "/acl/marker", nil, jute.ModePersistent, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, skipped := w.next(t, "remote marker", isEvent(unix.IN_CREATE|unix.IN_ISDIR, "marker"))
+	n := 0
+	for _, ev := range skipped {
+		if ev.name == "k" && ev.mask&unix.IN_ATTRIB != 0 {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("local setfattr gave %d IN_ATTRIB events on the parent, want 1 (events: %v)", n, skipped)
+	}
+	if _, st := e.get(t, "/acl/k"); st.Aversion != 2 {
+		t.Fatalf("aversion %d after two setACLs: the echo wrote to ZooKeeper", st.Aversion)
+	}
+}
+
 // TestInotifyWait: the same with inotifywait, as a user runs it.
 func TestInotifyWait(t *testing.T) {
 	need(t, haveTool("inotifywait"), "inotifywait (package inotify-tools)")
@@ -413,6 +459,8 @@ func TestInotifyWait(t *testing.T) {
 	mustZkcli(t, e.zk.Addr(), "set", "/iw", "v1")
 	expect("MODIFY .data")
 	expect("CLOSE_WRITE,CLOSE .data")
+	mustZkcli(t, e.zk.Addr(), "setacl", "/iw/kid", "world:anyone:cdrw")
+	expect("ATTRIB,ISDIR kid") // within --acl-poll (2 s)
 	mustZkcli(t, e.zk.Addr(), "delete", "/iw/kid")
 	expect("DELETE,ISDIR kid")
 }

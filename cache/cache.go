@@ -71,6 +71,8 @@ type Cache struct {
 
 	pf prefetchState // read-ahead, see prefetch.go
 
+	acls aclState // ACL versions seen by PollACLs, see aclpoll.go
+
 	eventsDone chan struct{} // closed when the event goroutine returns
 	closeOnce  sync.Once
 	closeErr   error

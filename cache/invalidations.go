@@ -13,6 +13,7 @@ const (
 	Deleted                          // Path (and everything below it) was deleted
 	DataChanged                      // Path's data (and so its stat) changed
 	All                              // anything may have changed: drop everything (Path is "")
+	ACLChanged                       // Path's ACL changed elsewhere (found by PollACLs)
 )
 
 func (k InvalKind) String() string {
@@ -25,6 +26,8 @@ func (k InvalKind) String() string {
 		return "DataChanged"
 	case All:
 		return "All"
+	case ACLChanged:
+		return "ACLChanged"
 	}
 	return "InvalKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -50,7 +53,7 @@ func (i Invalidation) String() string {
 // cached entries, followed by All if it found any difference or if entries were evicted since
 // the cache was last emptied (the kernel may hold paths the cache no longer tracks). After a
 // session expiry, the new session sends All. Writes made through the cache send nothing: their
-// watch events do.
+// watch events do. ACLChanged comes from PollACLs only (ZooKeeper has no event for setACL).
 func (c *Cache) Invalidations() <-chan Invalidation { return c.inval.out }
 
 // invalQueue is an unbounded FIFO drained by one goroutine (run) into out.

@@ -2,6 +2,7 @@ package fs
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strings"
 	"sync"
@@ -41,7 +42,11 @@ import (
 // Only changes under directories the kernel holds are echoed (nobody can
 // watch the others). Changes this mount made itself are not echoed: the
 // kernel already emitted their events. ZooKeeper sends no watch event for
-// setACL, so ACL changes made elsewhere produce no inotify event.
+// setACL; ACL changes made elsewhere are found by polling (aclpoll.go) and
+// echoed as
+//
+//	ACLChanged(p)  → setxattr user.zk.acl on p   IN_ATTRIB on p (and on
+//	                                             the parent, with the name)
 //
 // Ownership: the echo goroutine, locked to its OS thread for its whole life
 // (the thread exits with it), owns the queue's contents once taken and does
@@ -59,6 +64,7 @@ type echoOp struct {
 // echoer owns the echo goroutine.
 type echoer struct {
 	fs         *fsys
+	root       *gofs.Inode // the mount's root inode, for the ACL poller
 	mountpoint string
 	dev        uint64 // device of the mount's root, to never act beside it
 
@@ -75,29 +81,37 @@ type echoer struct {
 	pendingDelete string
 	pendingIno    uint64
 
-	done   chan struct{} // closed by stop
-	exited chan struct{} // closed when run returns
-	once   sync.Once
+	done       chan struct{} // closed by stop
+	exited     chan struct{} // closed when run returns
+	pollExited chan struct{} // closed when pollACLs returns (nil: no poller)
+	once       sync.Once
 }
 
-func startEchoer(f *fsys, mountpoint string) (*echoer, error) {
+func startEchoer(f *fsys, mountpoint string, root *gofs.Inode) (*echoer, error) {
 	var st unix.Stat_t
 	if err := unix.Stat(mountpoint, &st); err != nil {
 		return nil, err
 	}
-	e := &echoer{fs: f, mountpoint: mountpoint, dev: st.Dev,
+	e := &echoer{fs: f, root: root, mountpoint: mountpoint, dev: st.Dev,
 		kick: make(chan struct{}, 1), done: make(chan struct{}), exited: make(chan struct{})}
 	started := make(chan struct{})
 	go e.run(started)
 	<-started
+	if f.opts.ACLPoll > 0 {
+		e.pollExited = make(chan struct{})
+		go e.pollACLs(f.opts.ACLPoll)
+	}
 	return e, nil
 }
 
-// stop ends the echo goroutine (after the operation in progress) and waits
-// for it. Idempotent.
+// stop ends the echo goroutine (after the operation in progress) and the ACL
+// poller, and waits for them. Idempotent.
 func (e *echoer) stop() {
 	e.once.Do(func() { close(e.done) })
 	<-e.exited
+	if e.pollExited != nil {
+		<-e.pollExited
+	}
 }
 
 // enqueue queues op without blocking (called by the notifier).
@@ -156,7 +170,7 @@ func (e *echoer) do(op echoOp) {
 		return // unmounted meanwhile
 	}
 	rel := strings.TrimPrefix(op.path, "/")
-	if rel == "" && op.kind != cache.DataChanged {
+	if rel == "" && (op.kind == cache.Created || op.kind == cache.Deleted) {
 		return // the root is neither created nor deleted
 	}
 	switch op.kind {
@@ -168,6 +182,10 @@ func (e *echoer) do(op echoOp) {
 		err = unix.Unlinkat(root, rel, unix.AT_REMOVEDIR)
 	case cache.DataChanged:
 		err = e.modify(root, rel, op.path)
+	case cache.ACLChanged:
+		// No setxattrat: the path goes through the descriptor's
+		// magic link, so it is still resolved inside the mount.
+		err = unix.Setxattr(fmt.Sprintf("/proc/self/fd/%d/%s", root, rel), xattrACL, []byte("echo"), 0)
 	}
 	e.setPending("", "", 0)
 	if err == nil {
@@ -176,6 +194,8 @@ func (e *echoer) do(op echoOp) {
 			countInotify(InotifyCreate)
 		case cache.Deleted:
 			countInotify(InotifyDelete)
+		case cache.ACLChanged:
+			countInotify(InotifyAttrib)
 		default:
 			countInotify(InotifyModify)
 		}

@@ -280,7 +280,7 @@ func (nt *notifier) echoOf(inv cache.Invalidation, op *echoOp) bool {
 			}
 		}
 		return true
-	case cache.DataChanged:
+	case cache.DataChanged, cache.ACLChanged:
 		return nt.find(p) != nil
 	}
 	return false
@@ -319,7 +319,10 @@ func (nt *notifier) kernel(inv cache.Invalidation, again bool) {
 			} else {
 				nt.notifyErr("entry", p, parent.NotifyEntry(name))
 			}
-		} else {
+		} else if !again || inv.Kind == cache.Deleted {
+			// A re-pass of a creation need not drop the entry: no
+			// negative entry is ever cached, and the name may now
+			// stand for an inode an inotify watch is on.
 			nt.notifyErr("entry", p, parent.NotifyEntry(name))
 		}
 		nt.notifyErr("content", path.Dir(p), parent.NotifyContent(0, 0))
@@ -341,6 +344,9 @@ func (nt *notifier) kernel(inv cache.Invalidation, again bool) {
 			nt.notifyErr("content", p, f.NotifyContent(0, 0))
 		}
 		nt.notifyErr("content", p, d.NotifyContent(0, 0))
+	case cache.ACLChanged:
+		// Nothing the kernel caches shows the ACL (xattrs are not
+		// cached); only the echo has work.
 	default:
 		nt.all()
 	}

@@ -62,6 +62,10 @@ const DefaultDataName = ".data"
 // DefaultTimeout is the default kernel entry and attribute timeout.
 const DefaultTimeout = time.Hour
 
+// DefaultACLPoll is how often the ACLs of the znodes the kernel holds are
+// polled for the inotify echo (ZooKeeper sends no event for setACL).
+const DefaultACLPoll = 2 * time.Second
+
 // Source is what the file system reads from and writes through: the znode
 // cache (*cache.Cache implements it).
 type Source interface {
@@ -80,6 +84,9 @@ type Source interface {
 	// Prefetch loads the stats of dir's children named in names, many
 	// requests in flight, before the kernel looks each of them up.
 	Prefetch(ctx context.Context, dir string, names []string)
+	// PollACLs asks the server whether the ACLs of paths changed since
+	// they were last polled, and publishes ACLChanged for those that did.
+	PollACLs(ctx context.Context, paths []string, endRound bool) []string
 	// Mark and Changed tell whether a change that may touch path was
 	// applied since the mark was taken (see raced.go).
 	Mark() uint64
@@ -112,6 +119,10 @@ type Options struct {
 	// NoInotify turns off the inotify echo of changes made by other
 	// clients (inotify.go). It is also off on read-only mounts.
 	NoInotify bool
+	// ACLPoll is how often, while the inotify echo is on, the server is
+	// asked whether the ACLs of the znodes the kernel holds changed
+	// (aclpoll.go): 0 → DefaultACLPoll, negative → never.
+	ACLPoll time.Duration
 	// Logger receives failures that are not the user's own (default:
 	// slog.Default()).
 	Logger *slog.Logger
@@ -136,6 +147,9 @@ func (o *Options) fill() error {
 	}
 	if o.AttrTimeout < 0 {
 		o.AttrTimeout = 0
+	}
+	if o.ACLPoll == 0 {
+		o.ACLPoll = DefaultACLPoll
 	}
 	if o.OpTimeout <= 0 {
 		o.OpTimeout = 30 * time.Second
@@ -290,7 +304,7 @@ func Mount(mountpoint string, src Source, opts Options) (*Server, error) {
 	s := &Server{fuse: srv, root: root, mountpoint: mountpoint, stopped: make(chan struct{})}
 	s.notifier = startNotifier(root, src.Invalidations())
 	if !o.NoInotify && !o.ReadOnly {
-		if e, err := startEchoer(root.fs, mountpoint); err != nil {
+		if e, err := startEchoer(root.fs, mountpoint, &root.Inode); err != nil {
 			root.fs.log.Warn("inotify for remote changes is off", "err", err)
 		} else {
 			root.fs.echo.Store(e)

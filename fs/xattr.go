@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/zkfs/zkfs/cache"
 	"github.com/zkfs/zkfs/jute"
 )
 
@@ -148,6 +149,9 @@ func (f *fsys) getxattr(ctx context.Context, p, attr string, dest []byte) (uint3
 }
 
 func (f *fsys) setxattr(ctx context.Context, p, attr string, data []byte) syscall.Errno {
+	if f.isSelf(ctx) {
+		return 0 // the echo of an ACL changed elsewhere
+	}
 	if attr != xattrACL {
 		if strings.HasPrefix(attr, xattrPrefix) {
 			return syscall.EPERM // the Stat attributes are read-only
@@ -167,7 +171,10 @@ func (f *fsys) setxattr(ctx context.Context, p, attr string, data []byte) syscal
 	if err != nil {
 		return f.errno("getACL", p, err)
 	}
-	if _, err := f.src.SetACL(ctx, p, acl, st.Aversion); err != nil {
+	own := f.ownChange(cache.ACLChanged, p)
+	_, err = f.src.SetACL(ctx, p, acl, st.Aversion)
+	own(err)
+	if err != nil {
 		return f.errno("setACL", p, err)
 	}
 	return 0

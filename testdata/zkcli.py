@@ -7,6 +7,8 @@ Usage: zkcli.py HOSTS COMMAND ARGS...
   get PATH               write the data to stdout, byte for byte
   set PATH DATA|-        set the data ("-": read it from stdin)
   delete PATH            delete (any version)
+  setacl PATH ACL        set the ACL (any version): scheme:id:perms, perms
+                         from "cdrwa"
   ls PATH                children, sorted, one per line
   stat PATH              the Stat as one JSON object
   walk PATH              every znode path below PATH (PATH excluded), sorted
@@ -22,6 +24,7 @@ import sys
 
 from kazoo.client import KazooClient
 from kazoo.exceptions import NoNodeError, NodeExistsError, NotEmptyError
+from kazoo.security import make_acl
 
 
 def main(argv):
@@ -59,6 +62,11 @@ def run(zk, cmd, args):
         zk.set(args[0], data)
     elif cmd == "delete":
         zk.delete(args[0])
+    elif cmd == "setacl":
+        scheme, ident, perms = args[1].rsplit(":", 2) if args[1].count(":") > 2 else args[1].split(":")
+        zk.set_acls(args[0], [make_acl(scheme, ident,
+                                       create="c" in perms, delete="d" in perms, read="r" in perms,
+                                       write="w" in perms, admin="a" in perms)])
     elif cmd == "ls":
         for name in sorted(zk.get_children(args[0])):
             print(name)
