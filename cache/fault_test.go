@@ -148,3 +148,49 @@ func TestCloseDuringOutage(t *testing.T) {
 		t.Fatalf("Stat after Close: %v, want a closed-client error", err)
 	}
 }
+
+// TestCreateSettled: a create whose connection is lost is settled, not failed: lost on its way
+// to the server it is sent again; applied with its reply lost it is recognised as ours. Either
+// way the znode exists once, and a create of a znode that existed before still fails.
+func TestCreateSettled(t *testing.T) {
+	srv := startServer(t)
+	px := zktest.NewProxy(t, srv.Addr())
+	h := openCache(t, px.Addr())
+	ctx := testCtx(t)
+	h.wantChildren(t, "/", "zookeeper")
+
+	// Lost on the way: held in the black hole, then the connection is cut.
+	px.Blackhole(true)
+	done := make(chan error, 1)
+	go func() { _, err := h.CreateMode(ctx, "/lost", []byte("l"), jute.ModeEphemeral); done <- err }()
+	time.Sleep(300 * time.Millisecond)
+	px.CutAll()
+	px.Blackhole(false)
+	if err := <-done; err != nil {
+		t.Fatalf("create lost on the way: %v", err)
+	}
+
+	// Applied, reply lost: the request gets through, the reply is cut.
+	px.SetLatency(400 * time.Millisecond)
+	go func() { _, err := h.Create(ctx, "/applied", []byte("a")); done <- err }()
+	time.Sleep(600 * time.Millisecond)
+	px.CutAll()
+	px.SetLatency(0)
+	if err := <-done; err != nil {
+		t.Fatalf("create applied, reply lost: %v", err)
+	}
+
+	other := h.Client()
+	for _, p := range []string{"/lost", "/applied"} {
+		st, ok, err := other.Exists(ctx, p)
+		if err != nil || !ok || st.Version != 0 {
+			t.Fatalf("%s: exists %v, %v, version %d", p, ok, err, st.Version)
+		}
+	}
+	if st, _, _ := other.Exists(ctx, "/lost"); st.EphemeralOwner != other.SessionID() {
+		t.Fatalf("/lost owner %#x, want the session %#x", st.EphemeralOwner, other.SessionID())
+	}
+	if _, err := h.Create(ctx, "/applied", []byte("a")); !errors.Is(err, zkclient.ErrNodeExists) {
+		t.Fatalf("create of an existing znode: %v", err)
+	}
+}

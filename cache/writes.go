@@ -37,7 +37,7 @@ func (c *Cache) CreateMode(ctx context.Context, path string, data []byte, mode j
 	tok := c.beginFill(path, pp)
 	c.mu.Unlock()
 
-	_, st, err := c.Client().Create(ctx, path, data, mode, nil)
+	st, err := c.create(ctx, path, data, mode)
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -61,6 +61,61 @@ func (c *Cache) CreateMode(ctx context.Context, path string, data []byte, mode j
 	return st, nil
 }
 
+// createAttempts bounds how often a create whose outcome a connection loss left unknown is sent.
+const createAttempts = 3
+
+// create sends a create and settles an unknown outcome. ZooKeeper applies at most one create
+// of a path, so sending it again is safe; what must be told apart is whether the znode found
+// afterwards is ours: it is when it was created after anything this session had seen when it
+// first sent the request and has our data length and owner (for an ephemeral one the owner
+// proves it). Not found: the create is sent again. Found but not ours: someone else's, and the
+// create fails as the server would have answered it, with NodeExists.
+func (c *Cache) create(ctx context.Context, path string, data []byte, mode jute.CreateMode) (jute.Stat, error) {
+	cl := c.Client()
+	before := cl.LastZxid()
+	var lossErr error
+	for sends := 1; ; sends++ {
+		_, st, err := cl.Create(ctx, path, data, mode, nil)
+		switch {
+		case errors.Is(err, zkclient.ErrConnectionLoss):
+			if lossErr == nil {
+				lossErr = err
+			}
+		case lossErr != nil && errors.Is(err, zkclient.ErrNodeExists):
+			// An earlier send may have made it: settle below.
+		default:
+			return st, err
+		}
+		got, exists, serr := c.settle(ctx, path)
+		owner := int64(0)
+		if mode == jute.ModeEphemeral {
+			owner = cl.SessionID()
+		}
+		switch {
+		case serr != nil:
+			return jute.Stat{}, lossErr
+		case exists && got.Czxid > before && got.EphemeralOwner == owner && int(got.DataLength) == len(data):
+			return got, nil
+		case exists:
+			return jute.Stat{}, fmt.Errorf("create %s: %w", path, zkclient.ErrNodeExists)
+		case sends == createAttempts:
+			return jute.Stat{}, lossErr
+		}
+		cl = c.Client() // not there: send again, on the current session
+	}
+}
+
+// settle asks the server (after a reconnect: reads retry on connection loss) whether path
+// exists, for a write whose outcome a connection loss left unknown.
+func (c *Cache) settle(ctx context.Context, path string) (st jute.Stat, exists bool, err error) {
+	err = c.read(ctx, func(cl *zkclient.Client) error {
+		var err error
+		st, exists, err = cl.Exists(ctx, path)
+		return err
+	})
+	return st, exists, err
+}
+
 // Delete deletes a znode (version -1: any version).
 func (c *Cache) Delete(ctx context.Context, path string, version int32) error {
 	if err := checkPath("delete", path); err != nil {
@@ -72,6 +127,13 @@ func (c *Cache) Delete(ctx context.Context, path string, version int32) error {
 	c.mu.Unlock()
 
 	err := c.Client().Delete(ctx, path, version)
+	if errors.Is(err, zkclient.ErrConnectionLoss) {
+		// Gone now: whether by this request or another, the znode is deleted and stays so.
+		// Still there: the delete may yet be applied; the loss stands.
+		if _, ok, serr := c.settle(ctx, path); serr == nil && !ok {
+			err = nil
+		}
+	}
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
