@@ -103,6 +103,7 @@ func serve(cfg *config, stderr io.Writer, rd *readiness) error {
 		EntryTimeout: orNoCache(cfg.entryTimeout),
 		AttrTimeout:  orNoCache(cfg.attrTimeout),
 		AllowOther:   cfg.allowOther,
+		Identities:   digestIdentities(zcfg.Auth),
 		FsName:       "zkfs:" + cfg.servers,
 		Debug:        cfg.debug,
 		NoInotify:    cfg.noInotify,
@@ -333,4 +334,15 @@ func readAuthFile(name string) ([]zkclient.Auth, error) {
 		auth = append(auth, zkclient.Auth{Scheme: scheme, Auth: []byte(cred)})
 	}
 	return auth, nil
+}
+
+// digestIdentities returns the digest ACL ids of the mount's digest credentials.
+func digestIdentities(auth []zkclient.Auth) []jute.ID {
+	var ids []jute.ID
+	for _, a := range auth {
+		if a.Scheme == "digest" {
+			ids = append(ids, jute.ID{Scheme: "digest", ID: zkfs.DigestID(string(a.Auth))})
+		}
+	}
+	return ids
 }

@@ -127,7 +127,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	mnt.DurationVar(&c.entryTimeout, "entry-timeout", time.Hour, "how long the kernel may cache names (changes are pushed anyway)")
 	mnt.DurationVar(&c.attrTimeout, "attr-timeout", time.Hour, "how long the kernel may cache attributes (changes are pushed anyway)")
 	mnt.BoolVar(&c.noInotify, "no-inotify", false, "do not replay changes made by other clients to inotify watchers")
-	mnt.DurationVar(&c.aclPoll, "acl-poll", zkfs.DefaultACLPoll, "how often to poll the ACLs of the znodes in use, for inotify (ZooKeeper has no ACL events; 0: never)")
+	mnt.DurationVar(&c.aclPoll, "acl-poll", zkfs.DefaultACLPoll, "how often to poll the ACLs of the znodes in use, for inotify and --allow-other modes (ZooKeeper has no ACL events; 0: never)")
 	mnt.StringArrayVarP(&c.options, "options", "o", nil, "mount options, comma-separated (see above); implies --daemon unless -f")
 
 	rn := groups["Running"]

@@ -13,10 +13,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/pem"
 	"fmt"
 	"log/slog"
@@ -503,11 +501,100 @@ func TestHostileInput(t *testing.T) {
 	})
 }
 
-// digestID is ZooKeeper's digest ACL id for user:password.
-func digestID(user, password string) string {
-	h := sha1.Sum([]byte(user + ":" + password))
-	return user + ":" + base64.StdEncoding.EncodeToString(h[:])
+// TestACLModes: with AllowOther, permission bits come from each znode's ACL
+// for the mount's identities, the kernel checks them (default_permissions)
+// for another user, and a remote setACL changes them after a poll.
+func TestACLModes(t *testing.T) {
+	needFUSE(t)
+	need(t, haveTool("setpriv"), "setpriv (util-linux)")
+	zk := zktest.Start(t)
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} { // another user must reach it
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := cache.Open(ctx, cache.Options{Client: zkclient.Config{Servers: zk.Addr(), SessionTimeout: 10 * time.Second,
+		Auth: []zkclient.Auth{{Scheme: "digest", Auth: []byte("me:pw")}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	srv, err := zkfs.Mount(dir, c, zkfs.Options{AllowOther: true, ACLPoll: 50 * time.Millisecond,
+		Identities: []jute.ID{{Scheme: "digest", ID: zkfs.DigestID("me:pw")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unmount(t, srv, dir) })
+	if opts := mountOptions(t, dir); !strings.Contains(opts, "allow_other") || !strings.Contains(opts, "default_permissions") {
+		t.Fatalf("mount options %s: want allow_other and default_permissions", opts)
+	}
+	world := func(perms int32) []jute.ACL {
+		return []jute.ACL{{Perms: perms, ID: jute.ID{Scheme: "world", ID: "anyone"}}}
+	}
+	digest := func(id string) []jute.ACL {
+		return []jute.ACL{{Perms: jute.PermAll, ID: jute.ID{Scheme: "digest", ID: id}}}
+	}
+	for _, z := range []struct {
+		name          string
+		acl           []jute.ACL
+		dirMode, data os.FileMode
+	}{
+		{"open", world(jute.PermAll), 0o755, 0o644},
+		{"readonly", world(jute.PermRead | jute.PermAdmin), 0o555, 0o444},
+		{"mine", digest(zkfs.DigestID("me:pw")), 0o755, 0o644},
+		{"theirs", digest(digestID("someone", "secret")), 0o311, 0o200},
+	} {
+		if _, _, err := c.Client().Create(ctx, "/"+z.name, []byte("v"), jute.ModePersistent, z.acl); err != nil {
+			t.Fatal(err)
+		}
+		for p, want := range map[string]os.FileMode{z.name: z.dirMode, z.name + "/.data": z.data} {
+			st, err := os.Stat(filepath.Join(dir, p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Mode().Perm() != want {
+				t.Fatalf("%s: mode %v, want %v", p, st.Mode().Perm(), want)
+			}
+		}
+	}
+	// Another user: reads what the ACL lets the mount read, writes nothing.
+	nobody := func(script string) (string, error) {
+		out, err := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+			"sh", "-c", script).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := nobody("cat " + q(filepath.Join(dir, "open", ".data"))); err != nil || out != "v" {
+		t.Fatalf("other user reading a world-readable znode: %q %v", out, err)
+	}
+	if out, err := nobody("echo x > " + q(filepath.Join(dir, "open", ".data"))); err == nil || !strings.Contains(out, "Permission denied") {
+		t.Fatalf("other user writing: %q %v, want Permission denied", out, err)
+	}
+	// A remote setACL reaches the modes through the poll.
+	if _, err := e2SetACL(ctx, c, "/readonly", world(jute.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "mode after a remote setACL", func() bool {
+		st, err := os.Stat(filepath.Join(dir, "readonly", ".data"))
+		return err == nil && st.Mode().Perm() == 0o644
+	})
 }
+
+// e2SetACL sets an ACL on a session other than the cache's, so that the
+// mount learns of it only by polling.
+func e2SetACL(ctx context.Context, c *cache.Cache, p string, acl []jute.ACL) (jute.Stat, error) {
+	cl, err := zkclient.Connect(ctx, zkclient.Config{Servers: c.Client().Server(), SessionTimeout: 10 * time.Second})
+	if err != nil {
+		return jute.Stat{}, err
+	}
+	defer cl.Close()
+	return cl.SetACL(ctx, p, acl, -1)
+}
+
+// digestID is ZooKeeper's digest ACL id for user:password.
+func digestID(user, password string) string { return zkfs.DigestID(user + ":" + password) }
 
 // ---------------------------------------------------------------------------
 // 3./4. Through a fault proxy.

@@ -159,7 +159,7 @@ func (c *Cache) isClosed() bool {
 // DataLimit returns the largest data the server accepts in a setData on path.
 func (c *Cache) DataLimit(path string) int { return c.Client().DataLimit(path) }
 
-// ACL returns path's ACL and stat straight from ZooKeeper (ACLs are not cached).
+// ACL returns path's ACL and stat straight from ZooKeeper (see CachedACL for a cached one).
 func (c *Cache) ACL(ctx context.Context, path string) ([]jute.ACL, jute.Stat, error) {
 	var acl []jute.ACL
 	var st jute.Stat
@@ -217,4 +217,19 @@ func checkPath(op, path string) error {
 		return fmt.Errorf("cache: %s %q: %w", op, path, err)
 	}
 	return nil
+}
+
+// CachedACL returns path's ACL, from the cache when the cached stat shows the ACL version it
+// was fetched at. The slice is shared: callers must not modify it.
+func (c *Cache) CachedACL(ctx context.Context, path string) ([]jute.ACL, error) {
+	acl, _, err := fill(ctx, c, "getACL", path,
+		func(e *entry) ([]jute.ACL, bool) {
+			return e.acl, e.acl != nil && e.aclCzxid == e.stat.Czxid && e.aclAversion == e.stat.Aversion
+		},
+		func(cl *zkclient.Client) ([]jute.ACL, jute.Stat, error) { return cl.GetACL(ctx, path) },
+		func(e *entry, acl []jute.ACL, st jute.Stat) {
+			e.setStat(st)
+			e.acl, e.aclCzxid, e.aclAversion = acl, st.Czxid, st.Aversion
+		})
+	return acl, err
 }

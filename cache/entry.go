@@ -32,6 +32,13 @@ type entry struct {
 
 	czxid int64 // czxid of the incarnation the content belongs to; 0 when unknown
 
+	// The ACL, when fetched (CachedACL); valid only while the stat shows the same incarnation
+	// and ACL version (a change of ACL made elsewhere is found by PollACLs, which drops the
+	// stat).
+	acl         []jute.ACL
+	aclCzxid    int64
+	aclAversion int32
+
 	elem *list.Element // position in the LRU list; nil when the entry has no content
 }
 

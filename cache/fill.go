@@ -140,13 +140,35 @@ func fill[T any](ctx context.Context, c *Cache, op, path string,
 // matching zkclient.ErrNoNode (and may be cached as a negative entry, dropped by NodeCreated).
 // A miss is fetched with getData rather than exists: the same round trip also brings the
 // data, which a stat through the mount is usually followed by (ls -l, cat, grep), and
-// ZooKeeper data is small.
+// ZooKeeper data is small. A znode whose ACL refuses reading is asked with exists, which
+// needs no permission: its stat is public.
 func (c *Cache) Stat(ctx context.Context, path string) (jute.Stat, error) {
 	_, st, err := fill(ctx, c, "exists", path,
 		func(*entry) ([]byte, bool) { return nil, true },
-		func(cl *zkclient.Client) ([]byte, jute.Stat, error) { return cl.Get(ctx, path) },
-		(*entry).setData)
+		func(cl *zkclient.Client) ([]byte, jute.Stat, error) {
+			data, st, err := cl.Get(ctx, path)
+			if errors.Is(err, zkclient.ErrNoAuth) {
+				return c.statOnly(ctx, cl, path)
+			}
+			return data, st, err
+		},
+		func(e *entry, data []byte, st jute.Stat) {
+			if data == nil && st.DataLength > 0 {
+				e.setStat(st) // from exists: no data
+			} else {
+				e.setData(data, st)
+			}
+		})
 	return st, err
+}
+
+// statOnly fetches path's stat with exists, as Stat's fallback; a missing znode gives NoNode.
+func (c *Cache) statOnly(ctx context.Context, cl *zkclient.Client, path string) ([]byte, jute.Stat, error) {
+	st, ok, err := cl.Exists(ctx, path)
+	if err == nil && !ok {
+		err = noNode("exists", path)
+	}
+	return nil, st, err
 }
 
 // Data returns path's data and stat, from the cache when present. The slice is the caller's.

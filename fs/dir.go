@@ -43,8 +43,9 @@ var (
 	_ gofs.NodeGetxattrer = (*dirNode)(nil)
 )
 
-// dirAttr fills out with the attributes of a znode directory.
-func (f *fsys) dirAttr(p string, st *jute.Stat, out *fuse.Attr) {
+// dirAttr fills out with the attributes of a znode directory (the modes
+// from its ACL with --allow-other, see modes.go).
+func (f *fsys) dirAttr(ctx context.Context, p string, st *jute.Stat, out *fuse.Attr) {
 	ino, _ := Inodes(p, st.Czxid)
 	out.Ino = ino
 	out.Mode = syscall.S_IFDIR | 0o755
@@ -54,16 +55,19 @@ func (f *fsys) dirAttr(p string, st *jute.Stat, out *fuse.Attr) {
 	out.Nlink = 2 + uint32(max(st.NumChildren, 0))
 	out.Size = uint64(max(st.NumChildren, 0)) + 1
 	f.setTimes(st, out)
+	f.aclMode(ctx, p, true, out)
 }
 
-// fileAttr fills out with the attributes of a znode's data file.
-func (f *fsys) fileAttr(p string, st *jute.Stat, out *fuse.Attr) {
+// fileAttr fills out with the attributes of a znode's data file (the modes
+// from its ACL with --allow-other, see modes.go).
+func (f *fsys) fileAttr(ctx context.Context, p string, st *jute.Stat, out *fuse.Attr) {
 	_, ino := Inodes(p, st.Czxid)
 	out.Ino = ino
 	out.Mode = syscall.S_IFREG | 0o644
 	out.Nlink = 1
 	out.Size = uint64(max(st.DataLength, 0))
 	f.setTimes(st, out)
+	f.aclMode(ctx, p, false, out)
 }
 
 func (f *fsys) setTimes(st *jute.Stat, out *fuse.Attr) {
@@ -117,7 +121,7 @@ func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 		if err != nil {
 			return nil, n.fs.errno("stat", n.path, err)
 		}
-		n.fs.fileAttr(n.path, &st, &out.Attr)
+		n.fs.fileAttr(ctx, n.path, &st, &out.Attr)
 		n.fs.racedEntry(n.path, mark, out)
 		return n.newData(ctx, &st), 0
 	}
@@ -141,7 +145,7 @@ func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 	if err != nil {
 		return nil, n.fs.errno("stat", p, err)
 	}
-	n.fs.dirAttr(p, &st, &out.Attr)
+	n.fs.dirAttr(ctx, p, &st, &out.Attr)
 	n.fs.racedEntry(p, mark, out)
 	return n.newDir(ctx, p, &st), 0
 }
@@ -208,7 +212,7 @@ func (n *dirNode) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.Att
 	if err != nil {
 		return n.fs.errno("stat", n.path, err)
 	}
-	n.fs.dirAttr(n.path, &st, &out.Attr)
+	n.fs.dirAttr(ctx, n.path, &st, &out.Attr)
 	n.fs.racedAttr(n.path, mark, out)
 	return 0
 }
@@ -256,7 +260,7 @@ func (n *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse
 		if err != nil {
 			return nil, n.fs.errno("stat", p, err)
 		}
-		n.fs.dirAttr(p, &st, &out.Attr)
+		n.fs.dirAttr(ctx, p, &st, &out.Attr)
 		return n.existing(ctx, name, out.Attr.Ino, func() *gofs.Inode { return n.newDir(ctx, p, &st) }), 0
 	}
 	zmode := jute.ModePersistent
@@ -270,7 +274,7 @@ func (n *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse
 		return nil, n.fs.errno("create", p, err)
 	}
 	n.fs.mem.markFresh(p)
-	n.fs.dirAttr(p, &st, &out.Attr)
+	n.fs.dirAttr(ctx, p, &st, &out.Attr)
 	return n.newDir(ctx, p, &st), 0
 }
 

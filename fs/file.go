@@ -54,7 +54,7 @@ func (n *fileNode) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.At
 	if err != nil {
 		return n.fs.errno("stat", n.path, err)
 	}
-	n.fs.fileAttr(n.path, &st, &out.Attr)
+	n.fs.fileAttr(ctx, n.path, &st, &out.Attr)
 	n.fs.racedAttr(n.path, mark, out)
 	if size, ok := n.dirtySize(); ok {
 		out.Size = uint64(size)

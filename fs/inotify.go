@@ -64,7 +64,6 @@ type echoOp struct {
 // echoer owns the echo goroutine.
 type echoer struct {
 	fs         *fsys
-	root       *gofs.Inode // the mount's root inode, for the ACL poller
 	mountpoint string
 	dev        uint64 // device of the mount's root, to never act beside it
 
@@ -81,37 +80,29 @@ type echoer struct {
 	pendingDelete string
 	pendingIno    uint64
 
-	done       chan struct{} // closed by stop
-	exited     chan struct{} // closed when run returns
-	pollExited chan struct{} // closed when pollACLs returns (nil: no poller)
-	once       sync.Once
+	done   chan struct{} // closed by stop
+	exited chan struct{} // closed when run returns
+	once   sync.Once
 }
 
-func startEchoer(f *fsys, mountpoint string, root *gofs.Inode) (*echoer, error) {
+func startEchoer(f *fsys, mountpoint string) (*echoer, error) {
 	var st unix.Stat_t
 	if err := unix.Stat(mountpoint, &st); err != nil {
 		return nil, err
 	}
-	e := &echoer{fs: f, root: root, mountpoint: mountpoint, dev: st.Dev,
+	e := &echoer{fs: f, mountpoint: mountpoint, dev: st.Dev,
 		kick: make(chan struct{}, 1), done: make(chan struct{}), exited: make(chan struct{})}
 	started := make(chan struct{})
 	go e.run(started)
 	<-started
-	if f.opts.ACLPoll > 0 {
-		e.pollExited = make(chan struct{})
-		go e.pollACLs(f.opts.ACLPoll)
-	}
 	return e, nil
 }
 
-// stop ends the echo goroutine (after the operation in progress) and the ACL
-// poller, and waits for them. Idempotent.
+// stop ends the echo goroutine (after the operation in progress) and waits
+// for it. Idempotent.
 func (e *echoer) stop() {
 	e.once.Do(func() { close(e.done) })
 	<-e.exited
-	if e.pollExited != nil {
-		<-e.pollExited
-	}
 }
 
 // enqueue queues op without blocking (called by the notifier).

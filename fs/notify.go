@@ -345,8 +345,14 @@ func (nt *notifier) kernel(inv cache.Invalidation, again bool) {
 		}
 		nt.notifyErr("content", p, d.NotifyContent(0, 0))
 	case cache.ACLChanged:
-		// Nothing the kernel caches shows the ACL (xattrs are not
-		// cached); only the echo has work.
+		// With --allow-other the modes show the ACL (modes.go): drop
+		// the attributes, not the pages. Xattrs are not cached.
+		if d := nt.find(p); d != nil {
+			if f := d.GetChild(nt.root.fs.opts.DataName); f != nil {
+				nt.notifyErr("content", p, f.NotifyContent(-1, 0))
+			}
+			nt.notifyErr("content", p, d.NotifyContent(-1, 0))
+		}
 	default:
 		nt.all()
 	}

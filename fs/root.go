@@ -73,6 +73,7 @@ type Source interface {
 	Data(ctx context.Context, path string) ([]byte, jute.Stat, error)
 	Children(ctx context.Context, path string) ([]string, jute.Stat, error)
 	ACL(ctx context.Context, path string) ([]jute.ACL, jute.Stat, error)
+	CachedACL(ctx context.Context, path string) ([]jute.ACL, error)
 	Create(ctx context.Context, path string, data []byte) (jute.Stat, error)
 	CreateMode(ctx context.Context, path string, data []byte, mode jute.CreateMode) (jute.Stat, error)
 	Multi(ctx context.Context, ops ...zkclient.Op) ([]zkclient.OpResult, error)
@@ -110,8 +111,12 @@ type Options struct {
 	// (default 30 s).
 	OpTimeout time.Duration
 	// AllowOther lets other users access the mount (needs
-	// user_allow_other in /etc/fuse.conf for non-root users).
+	// user_allow_other in /etc/fuse.conf for non-root users); the
+	// permission bits then come from each znode's ACL (modes.go).
 	AllowOther bool
+	// Identities are the mount's digest identities (DigestID of each
+	// digest credential), for the modes derived from ACLs.
+	Identities []jute.ID
 	// FsName is shown as the mount's source in /proc/mounts and df.
 	FsName string
 	// Debug logs every FUSE request.
@@ -119,9 +124,10 @@ type Options struct {
 	// NoInotify turns off the inotify echo of changes made by other
 	// clients (inotify.go). It is also off on read-only mounts.
 	NoInotify bool
-	// ACLPoll is how often, while the inotify echo is on, the server is
-	// asked whether the ACLs of the znodes the kernel holds changed
-	// (aclpoll.go): 0 → DefaultACLPoll, negative → never.
+	// ACLPoll is how often, while the inotify echo is on or with
+	// AllowOther, the server is asked whether the ACLs of the znodes the
+	// kernel holds changed (aclpoll.go): 0 → DefaultACLPoll, negative →
+	// never.
 	ACLPoll time.Duration
 	// Logger receives failures that are not the user's own (default:
 	// slog.Default()).
@@ -255,6 +261,7 @@ type Server struct {
 	fuse       *fuse.Server
 	root       *Root
 	notifier   *notifier
+	acl        *aclPoller // nil when not polling
 	once       sync.Once
 	stopped    chan struct{} // closed when serving and the notifier ended
 }
@@ -304,17 +311,21 @@ func Mount(mountpoint string, src Source, opts Options) (*Server, error) {
 	s := &Server{fuse: srv, root: root, mountpoint: mountpoint, stopped: make(chan struct{})}
 	s.notifier = startNotifier(root, src.Invalidations())
 	if !o.NoInotify && !o.ReadOnly {
-		if e, err := startEchoer(root.fs, mountpoint, &root.Inode); err != nil {
+		if e, err := startEchoer(root.fs, mountpoint); err != nil {
 			root.fs.log.Warn("inotify for remote changes is off", "err", err)
 		} else {
 			root.fs.echo.Store(e)
 		}
+	}
+	if o.ACLPoll > 0 && (root.fs.echo.Load() != nil || o.AllowOther) {
+		s.acl = startACLPoller(root.fs, &root.Inode, o.ACLPoll)
 	}
 	// Owned by the Server: when serving ends (Unmount or an outside
 	// umount), stop the echo thread and the notifier and report it
 	// through stopped.
 	go func() {
 		srv.Wait()
+		s.acl.stop()
 		s.stopEcho()
 		s.notifier.stop()
 		close(s.stopped)
@@ -328,6 +339,7 @@ func (s *Server) Unmount() error {
 	var err error
 	s.once.Do(func() {
 		// The echo thread acts on the mount point: stop it first.
+		s.acl.stop()
 		s.stopEcho()
 		err = s.fuse.Unmount()
 		if err != nil {
