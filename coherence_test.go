@@ -158,3 +158,33 @@ func TestReadOnly(t *testing.T) {
 		t.Fatalf("server changed: %q v%d children %d", data, st.Version, st.NumChildren)
 	}
 }
+
+// TestWideDirectory: a znode with more children than READDIRPLUS looks up
+// (plusMaxKids) lists every name, and its children can still be looked up.
+func TestWideDirectory(t *testing.T) {
+	e := newMountEnv(t, nil, zkfs.Options{})
+	const n = 12000
+	mustZkcli(t, e.zk.Addr(), "create", "/wide")
+	mustZkcli(t, e.zk.Addr(), "mktree", "/wide", fmt.Sprint(n), fmt.Sprint(n))
+	start := time.Now()
+	names, err := os.ReadDir(e.p("/wide"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("listing of %d children: %v", n, time.Since(start))
+	if len(names) != n+1 { // and .data
+		t.Fatalf("%d entries, want %d", len(names), n+1)
+	}
+	got := map[string]bool{}
+	for _, d := range names {
+		got[d.Name()] = true
+	}
+	for _, name := range []string{".data", "n0", fmt.Sprintf("n%d", n-1)} {
+		if !got[name] {
+			t.Fatalf("%s missing from the listing", name)
+		}
+	}
+	if data, err := os.ReadFile(e.p(fmt.Sprintf("/wide/n%d/.data", n/2))); err != nil || string(data) != fmt.Sprintf("/wide/n%d", n/2) {
+		t.Fatalf("child's data: %q %v", data, err)
+	}
+}

@@ -74,7 +74,7 @@ func serve(cfg *config, stderr io.Writer, rd *readiness) error {
 		}
 	}()
 	start := time.Now()
-	c, err := cache.Open(ctx, cache.Options{Client: zcfg, Logger: log})
+	c, err := cache.Open(ctx, cache.Options{Client: zcfg, Logger: log, MaxEntries: cfg.cacheEntries})
 	close(connectDone)
 	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
 	cancel()
@@ -108,6 +108,7 @@ func serve(cfg *config, stderr io.Writer, rd *readiness) error {
 		Debug:        cfg.debug,
 		NoInotify:    cfg.noInotify,
 		ACLPoll:      orNoCache(cfg.aclPoll),
+		MaxInodes:    cfg.maxInodes,
 		Logger:       log,
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/zkfs/zkfs/cache"
 	zkfs "github.com/zkfs/zkfs/fs"
 )
 
@@ -32,6 +33,8 @@ type config struct {
 	options        []string // -o, applied to the fields above by parseFlags
 	debug          bool
 	noInotify      bool
+	cacheEntries   int
+	maxInodes      int
 	aclPoll        time.Duration
 	logFormat      string
 	logFile        string
@@ -126,6 +129,8 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	mnt.StringVar(&c.dataName, "data-name", ".data", "name of the file that holds a znode's data")
 	mnt.DurationVar(&c.entryTimeout, "entry-timeout", time.Hour, "how long the kernel may cache names (changes are pushed anyway)")
 	mnt.DurationVar(&c.attrTimeout, "attr-timeout", time.Hour, "how long the kernel may cache attributes (changes are pushed anyway)")
+	mnt.IntVar(&c.cacheEntries, "cache-entries", cache.DefaultMaxEntries, "znodes whose stat, data or children the daemon caches, at most")
+	mnt.IntVar(&c.maxInodes, "max-inodes", zkfs.DefaultMaxInodes, "directories and data files the kernel may keep (older names are dropped and looked up again when used)")
 	mnt.BoolVar(&c.noInotify, "no-inotify", false, "do not replay changes made by other clients to inotify watchers")
 	mnt.DurationVar(&c.aclPoll, "acl-poll", zkfs.DefaultACLPoll, "how often to poll the ACLs of the znodes in use, for inotify and --allow-other modes (ZooKeeper has no ACL events; 0: never)")
 	mnt.StringArrayVarP(&c.options, "options", "o", nil, "mount options, comma-separated (see above); implies --daemon unless -f")
@@ -197,6 +202,10 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 		return nil, errors.New("--tls-cert and --tls-key go together")
 	case c.dataName == "" || c.dataName == "." || c.dataName == ".." || strings.ContainsAny(c.dataName, "/\x00"):
 		return nil, fmt.Errorf("--data-name: %q is not a file name", c.dataName)
+	case c.cacheEntries <= 0:
+		return nil, errors.New("--cache-entries must be positive")
+	case c.maxInodes <= 0:
+		return nil, errors.New("--max-inodes must be positive")
 	case c.readyFD < 0:
 		return nil, errors.New("--ready-fd must not be negative")
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -35,6 +36,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.background {
 		return runBackground(args, stderr)
+	}
+	if os.Getenv("GOGC") == "" {
+		// The heap is mostly long-lived cache and inode entries
+		// (bounded by --cache-entries and --max-inodes): collect
+		// when it grew by half rather than doubled, which keeps the
+		// resident size near what the bounds allow.
+		debug.SetGCPercent(50)
 	}
 	rd := newReadiness(cfg.readyFD)
 	if err := serve(cfg, stderr, rd); err != nil {

@@ -78,6 +78,8 @@ var (
 		"Znodes in the cache holding a stat, data or a child list.", nil, nil)
 	descInval = prometheus.NewDesc("zkfs_kernel_invalidations_total",
 		"Kernel cache invalidations sent, by kind (entry, delete, content).", []string{"kind"}, nil)
+	descTrimmed = prometheus.NewDesc("zkfs_kernel_names_trimmed_total",
+		"Names the kernel was asked to drop to keep its inodes under --max-inodes.", nil, nil)
 	descInvalFailed = prometheus.NewDesc("zkfs_kernel_invalidation_failures_total",
 		"Kernel cache invalidations the kernel refused (other than ENOENT).", nil, nil)
 	descInotify = prometheus.NewDesc("zkfs_inotify_events_total",
@@ -91,7 +93,7 @@ var sessionStates = []jute.KeeperState{jute.StateDisconnected, jute.StateSyncCon
 
 func (s *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descState, descReconnects, descExpired, descNewSessions,
-		descHits, descMisses, descEntries, descInval, descInvalFailed, descInotify, descBuild} {
+		descHits, descMisses, descEntries, descInval, descInvalFailed, descTrimmed, descInotify, descBuild} {
 		ch <- d
 	}
 }
@@ -127,6 +129,7 @@ func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descInval, fsStats.InvalDelete, "delete")
 	counter(descInval, fsStats.InvalContent, "content")
 	counter(descInvalFailed, fsStats.InvalFailed)
+	counter(descTrimmed, fsStats.Trimmed)
 	for i, n := range fsStats.Inotify {
 		counter(descInotify, n, zkfs.InotifyKindNames[i])
 	}

@@ -887,7 +887,7 @@ func TestTLSWrongCA(t *testing.T) {
 	if err := os.WriteFile(wrong, selfSignedCA(t), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	stderr, code := runZkfs(t, 90*time.Second, "--connect-timeout=3s", "--tls-ca", wrong, zk.SecureAddr(), t.TempDir())
+	stderr, code := runZkfs(t, 90*time.Second, "--connect-timeout=8s", "--tls-ca", wrong, zk.SecureAddr(), t.TempDir())
 	if code == 0 {
 		t.Fatalf("mounted with a wrong CA")
 	}

@@ -28,13 +28,13 @@ import (
 )
 
 // DefaultMaxEntries is the LRU bound used when Options.MaxEntries is zero or negative.
-const DefaultMaxEntries = 100000
+const DefaultMaxEntries = 50000
 
 // Options configure Open.
 type Options struct {
 	Client     zkclient.Config // how to connect (servers/chroot, timeout, TLS, auth, logger)
 	Logger     *slog.Logger    // default: discard; also used for the client when Client.Logger is nil
-	MaxEntries int             // LRU bound on cached entries (data+children); default 100000
+	MaxEntries int             // LRU bound on cached entries (data+children); default DefaultMaxEntries
 }
 
 // Cache is a coherent cache of the ZooKeeper tree under the client's chroot.

@@ -2,6 +2,7 @@ package fs
 
 import (
 	"context"
+	"path"
 	"sync/atomic"
 	"syscall"
 
@@ -87,6 +88,7 @@ func (f *fsys) setTimes(st *jute.Stat, out *fuse.Attr) {
 // known one if the kernel still holds this incarnation, else a new one.
 func (n *dirNode) newDir(ctx context.Context, p string, st *jute.Stat) *gofs.Inode {
 	ino, _ := Inodes(p, st.Czxid)
+	n.fs.handed(&n.Inode, path.Base(p))
 	return n.NewInode(ctx, &dirNode{fs: n.fs, path: p},
 		gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: ino})
 }
@@ -94,6 +96,7 @@ func (n *dirNode) newDir(ctx context.Context, p string, st *jute.Stat) *gofs.Ino
 // newData returns the inode of this znode's data file.
 func (n *dirNode) newData(ctx context.Context, st *jute.Stat) *gofs.Inode {
 	_, ino := Inodes(n.path, st.Czxid)
+	n.fs.handed(&n.Inode, n.fs.opts.DataName)
 	return n.NewInode(ctx, &fileNode{fs: n.fs, path: n.path, czxid: st.Czxid},
 		gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino})
 }
@@ -164,19 +167,38 @@ func (n *dirNode) Opendir(ctx context.Context) syscall.Errno {
 	return 0
 }
 
+// plusMaxKids is the largest directory whose entries READDIRPLUS looks up
+// (after loading their stats pipelined): `ls` of a bigger one gets the
+// names only, and the kernel looks up those it needs (dirHandle.Lookup).
+const plusMaxKids = 10000
+
 // Readdir lists ".", "..", the data file and the children (sorted).
 func (n *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+	list, _, errno := n.listing(ctx)
+	if errno != 0 {
+		return nil, errno
+	}
+	return gofs.NewListDirStream(list), 0
+}
+
+// listing returns the entries of Readdir, and whether there are too many
+// for READDIRPLUS to look each one up (plusMaxKids).
+func (n *dirNode) listing(ctx context.Context) ([]fuse.DirEntry, bool, syscall.Errno) {
 	if n.moved.Load() {
-		return nil, syscall.ESTALE
+		return nil, false, syscall.ESTALE
 	}
 	ctx, cancel := n.fs.ctx(ctx)
 	defer cancel()
 	names, st, err := n.children(ctx)
 	if err != nil {
-		return nil, n.fs.errno("children", n.path, err)
+		return nil, false, n.fs.errno("children", n.path, err)
 	}
-	// READDIRPLUS looks every entry up next, one at a time: have them cached.
-	n.fs.src.Prefetch(ctx, n.path, names)
+	big := len(names) > plusMaxKids
+	if !big {
+		// READDIRPLUS looks every entry up next, one at a time:
+		// have them cached.
+		n.fs.src.Prefetch(ctx, n.path, names)
+	}
 	dirIno, dataIno := Inodes(n.path, st.Czxid)
 	parentIno := uint64(1)
 	if _, parent := n.Parent(); parent != nil {
@@ -197,7 +219,7 @@ func (n *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 		list = append(list, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR})
 	}
 	list = append(list, n.fs.mem.list(n.path)...)
-	return gofs.NewListDirStream(list), 0
+	return list, big, 0
 }
 
 // Getattr answers from the znode's Stat.

@@ -62,6 +62,10 @@ const DefaultDataName = ".data"
 // DefaultTimeout is the default kernel entry and attribute timeout.
 const DefaultTimeout = time.Hour
 
+// DefaultMaxInodes is the default bound on the directories and data files
+// the kernel keeps (two per znode).
+const DefaultMaxInodes = 50000
+
 // DefaultACLPoll is how often the ACLs of the znodes the kernel holds are
 // polled for the inotify echo (ZooKeeper sends no event for setACL).
 const DefaultACLPoll = 2 * time.Second
@@ -114,6 +118,9 @@ type Options struct {
 	// user_allow_other in /etc/fuse.conf for non-root users); the
 	// permission bits then come from each znode's ACL (modes.go).
 	AllowOther bool
+	// MaxInodes bounds the directories and data files the kernel keeps
+	// (trim.go): 0 → DefaultMaxInodes, negative → no bound.
+	MaxInodes int
 	// Identities are the mount's digest identities (DigestID of each
 	// digest credential), for the modes derived from ACLs.
 	Identities []jute.ID
@@ -153,6 +160,9 @@ func (o *Options) fill() error {
 	}
 	if o.AttrTimeout < 0 {
 		o.AttrTimeout = 0
+	}
+	if o.MaxInodes == 0 {
+		o.MaxInodes = DefaultMaxInodes
 	}
 	if o.ACLPoll == 0 {
 		o.ACLPoll = DefaultACLPoll
@@ -197,6 +207,8 @@ type fsys struct {
 	echo atomic.Pointer[echoer]
 	// own remembers changes made through this mount (inotify.go).
 	own ownChanges
+	// trim records the nodes handed to the kernel (trim.go).
+	trim trimQueue
 }
 
 // Root is the directory node of the mount root (the znode "/" of the

@@ -13,6 +13,7 @@ var stats struct {
 	invalDelete  atomic.Uint64 // NotifyDelete
 	invalContent atomic.Uint64 // NotifyContent
 	invalFailed  atomic.Uint64 // notifications the kernel refused (other than ENOENT)
+	trimmed      atomic.Uint64 // names dropped to bound the kernel's inodes (trim.go)
 	inotify      [inotifyKinds]atomic.Uint64
 }
 
@@ -45,6 +46,9 @@ func countInval(what string, errno syscall.Errno) {
 	}
 }
 
+// countTrimmed counts names given up to bound the kernel's inodes.
+func countTrimmed(n int) { stats.trimmed.Add(uint64(n)) }
+
 // countInotify counts one inotify event that zkfs caused for a change made
 // by another client (kind is one of the Inotify* constants).
 func countInotify(kind int) {
@@ -58,6 +62,7 @@ func countInotify(kind int) {
 type Stats struct {
 	InvalEntry, InvalDelete, InvalContent uint64 // kernel invalidations sent, by kind
 	InvalFailed                           uint64 // of which the kernel refused (not ENOENT)
+	Trimmed                               uint64 // names dropped to bound the kernel's inodes
 	Inotify                               [inotifyKinds]uint64
 }
 
@@ -68,6 +73,7 @@ func ReadStats() Stats {
 		InvalDelete:  stats.invalDelete.Load(),
 		InvalContent: stats.invalContent.Load(),
 		InvalFailed:  stats.invalFailed.Load(),
+		Trimmed:      stats.trimmed.Load(),
 	}
 	for i := range s.Inotify {
 		s.Inotify[i] = stats.inotify[i].Load()

@@ -55,7 +55,12 @@ func (c *Client) run(first chan<- error) {
 			}
 			lastErr = err
 			c.mu.Lock()
-			c.dialErr = err
+			// An attempt cut short because the session is ending
+			// says nothing about the server: keep the reason the
+			// one before it failed.
+			if c.dialErr == nil || sctx.Err() == nil {
+				c.dialErr = err
+			}
 			c.mu.Unlock()
 			if errors.Is(err, errExpired) {
 				c.end(ErrSessionExpired, jute.StateExpired, err)
