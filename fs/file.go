@@ -110,6 +110,10 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 		h.data, h.full, h.dirty = h.data[:0], true, true
 	}
 	var fuseFlags uint32
+	if !write {
+		// Nothing to commit at close: spare the kernel the FLUSH.
+		fuseFlags |= fuse.FOPEN_NOFLUSH
+	}
 	n.mu.Lock()
 	if n.pageMzxid != 0 && n.pageMzxid == st.Mzxid {
 		fuseFlags |= fuse.FOPEN_KEEP_CACHE
