@@ -44,6 +44,15 @@ func sscan(s, format string, args ...any) bool {
 	return err == nil && n == len(args)
 }
 
+// liveHeap returns the Go heap in use after a collection (the race
+// detector's own memory, which RSS includes, is not in it).
+func liveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
 // longRun reports whether the long forms were asked for (ZKFS_LONG=1).
 func longRun() bool { return os.Getenv("ZKFS_LONG") != "" }
 
@@ -1004,6 +1013,7 @@ func TestStress(t *testing.T) {
 	outs := make([]string, workers)
 	errs := make([]string, workers)
 	var rssMid int64
+	var heapMid uint64
 	wg.Add(workers)
 	for w := 0; w < workers; w++ {
 		go func() {
@@ -1019,9 +1029,9 @@ func TestStress(t *testing.T) {
 		}()
 	}
 	time.Sleep(time.Duration(secs) * time.Second / 3)
-	rssMid = vmRSS()
+	rssMid, heapMid = vmRSS(), liveHeap()
 	wg.Wait()
-	rssEnd := vmRSS()
+	rssEnd, heapEnd := vmRSS(), liveHeap()
 	total, estale := 0, 0
 	for w := 0; w < workers; w++ {
 		var k int
@@ -1040,10 +1050,13 @@ func TestStress(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("stress: %d workers × %d s: %d iterations (%d ops), %d appends refused (ESTALE, conflicting writers); RSS %d MiB at 1/3, %d MiB at the end",
-		workers, secs, total, total*8, estale, rssMid>>20, rssEnd>>20)
+	t.Logf("stress: %d workers × %d s: %d iterations (%d ops), %d appends refused (ESTALE, conflicting writers); RSS %d MiB at 1/3, %d MiB at the end; live Go heap %.1f MiB at 1/3, %.1f MiB at the end",
+		workers, secs, total, total*8, estale, rssMid>>20, rssEnd>>20, float64(heapMid)/(1<<20), float64(heapEnd)/(1<<20))
 	if rssEnd > 2*rssMid+64<<20 {
 		t.Errorf("RSS grew from %d MiB to %d MiB", rssMid>>20, rssEnd>>20)
+	}
+	if heapEnd > 2*heapMid+32<<20 {
+		t.Errorf("live heap grew from %d MiB to %d MiB", heapMid>>20, heapEnd>>20)
 	}
 	if logs := e.logs.String(); strings.Contains(logs, "level=ERROR") {
 		t.Errorf("error log lines:\n%s", logs)
