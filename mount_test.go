@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"sort"
 	"strconv"
@@ -20,6 +21,7 @@ func TestMount(t *testing.T) {
 	t.Run("ListChildren", e.testListChildren)
 	t.Run("ReadData", e.testReadData)
 	t.Run("StatMapping", e.testStatMapping)
+	t.Run("ReaddirInodes", e.testReaddirInodes)
 	t.Run("Ephemeral", e.testEphemeral)
 	t.Run("Xattrs", e.testXattrs)
 	t.Run("MkdirRmdir", e.testMkdirRmdir)
@@ -358,4 +360,27 @@ func readVia(t testing.TB, path string) string {
 		return "ERR " + err.Error()
 	}
 	return out
+}
+
+// testReaddirInodes: the inode numbers a listing gives (readdir's d_ino,
+// which ls -i, find -inum and pwd's walk up use) are the ones stat gives.
+func (e *mountEnv) testReaddirInodes(t *testing.T) {
+	e.create(t, "/ri", []byte("r"))
+	for _, k := range []string{"a", "b", "c"} {
+		e.create(t, "/ri/"+k, nil)
+	}
+	out := mustSh(t, `cd %s && python3 -c 'import os
+for d in sorted(os.scandir("."), key=lambda d: d.name):
+    print(d.name, d.inode(), os.stat(d.name).st_ino)'`, q(e.p("/ri")))
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("listing: %q", out)
+	}
+	for _, l := range lines {
+		var name string
+		var dino, ino uint64
+		if _, err := fmt.Sscan(l, &name, &dino, &ino); err != nil || dino != ino {
+			t.Fatalf("%q: d_ino and st_ino differ (%v)", l, err)
+		}
+	}
 }

@@ -215,8 +215,17 @@ func (n *dirNode) listing(ctx context.Context) ([]fuse.DirEntry, bool, syscall.E
 		if name == n.fs.opts.DataName {
 			continue // shadowed by the data file
 		}
-		// Ino 0: unknown here (READDIRPLUS looks every entry up).
-		list = append(list, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR})
+		// The inode number (what readdir's d_ino shows: ls -i, find
+		// -inum, pwd walking up) from the stat the prefetch loaded;
+		// unknown (0) in a listing of names only.
+		var ino uint64
+		if !big {
+			p := childPath(n.path, name)
+			if cst, err := n.fs.src.Stat(ctx, p); err == nil {
+				ino, _ = Inodes(p, cst.Czxid)
+			}
+		}
+		list = append(list, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR, Ino: ino})
 	}
 	list = append(list, n.fs.mem.list(n.path)...)
 	return list, big, 0
