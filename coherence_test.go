@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -186,5 +188,65 @@ func TestWideDirectory(t *testing.T) {
 	}
 	if data, err := os.ReadFile(e.p(fmt.Sprintf("/wide/n%d/.data", n/2))); err != nil || string(data) != fmt.Sprintf("/wide/n%d", n/2) {
 		t.Fatalf("child's data: %q %v", data, err)
+	}
+}
+
+// TestConcurrentListings: the kernel sends no OPENDIR (fs/opendir.go), so
+// listings in progress are told apart by their offsets: many readers
+// listing one directory at once, each over several requests, all see every
+// name, and a directory deleted elsewhere while open lists as ENOENT.
+func TestConcurrentListings(t *testing.T) {
+	e := newMountEnv(t, nil, zkfs.Options{})
+	const n = 600
+	mustZkcli(t, e.zk.Addr(), "create", "/cl")
+	mustZkcli(t, e.zk.Addr(), "mktree", "/cl", fmt.Sprint(n), fmt.Sprint(n))
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				f, err := os.Open(e.p("/cl"))
+				if err != nil {
+					errs <- err
+					return
+				}
+				var names []string
+				for {
+					batch, err := f.Readdirnames(50) // several getdents calls
+					names = append(names, batch...)
+					if err != nil {
+						break
+					}
+				}
+				f.Close()
+				if len(names) != n+1 {
+					errs <- fmt.Errorf("listing %d: %d names, want %d", i, len(names), n+1)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	e.create(t, "/cl2", nil)
+	d, err := os.Open(e.p("/cl2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := e.cl.Delete(testCtx(t), "/cl2", -1); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "deletion", func() bool {
+		_, err := os.Stat(e.p("/cl2"))
+		return os.IsNotExist(err)
+	})
+	if _, err := d.Readdirnames(-1); !errors.Is(err, syscall.ENOENT) {
+		t.Fatalf("listing a deleted directory: %v, want ENOENT", err)
 	}
 }

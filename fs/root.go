@@ -316,8 +316,14 @@ func Mount(mountpoint string, src Source, opts Options) (*Server, error) {
 		// handlers refuse them too, as a second line.
 		fo.MountOptions.Options = append(fo.MountOptions.Options, "ro")
 	}
-	srv, err := gofs.Mount(mountpoint, root, fo)
+	// go-fuse's gofs.Mount, with the raw file system wrapped so that the
+	// kernel sends no OPENDIR and RELEASEDIR (opendir.go).
+	srv, err := fuse.NewServer(newNoOpendir(gofs.NewNodeFS(root, fo)), mountpoint, &fo.MountOptions)
 	if err != nil {
+		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
+	}
+	go srv.Serve()
+	if err := srv.WaitMount(); err != nil {
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
 	s := &Server{fuse: srv, root: root, mountpoint: mountpoint, stopped: make(chan struct{})}

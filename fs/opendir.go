@@ -1,0 +1,143 @@
+package fs
+
+import (
+	"sync"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+// No OPENDIR, no RELEASEDIR. A warm `find` otherwise pays two requests per
+// directory even though the kernel serves the listing from its cache. The
+// kernel stops sending both once an OPENDIR is answered ENOSYS
+// (FUSE_NO_OPENDIR_SUPPORT): it then opens directories by itself, with
+// FOPEN_KEEP_CACHE|FOPEN_CACHE_DIR as their flags (what OpendirHandle asked
+// for), and sends READDIR and READDIRPLUS with file handle 0.
+//
+// go-fuse's node API serves a listing through a directory handle, so
+// noOpendir, wrapping its raw file system, opens one on go-fuse's side per
+// listing in progress (which reads the znode's children, as OPENDIR did),
+// keyed by the directory and by the offset the kernel will ask for next,
+// and releases it at the end of the listing, on an error, or when nobody
+// continued it for streamIdle. A request that finds no handle for its
+// offset opens a new one, which seeks there (dirHandle.Seekdir).
+type noOpendir struct {
+	fuse.RawFileSystem
+
+	mu      sync.Mutex // guards streams
+	streams map[streamKey][]stream
+}
+
+// streamKey names where a listing continues: the directory's node id and
+// the offset of the next entry.
+type streamKey struct{ node, off uint64 }
+
+// stream is an open go-fuse directory handle waiting for its next request.
+type stream struct {
+	fh   uint64
+	used time.Time
+}
+
+// streamIdle is how long a listing nobody continues keeps its handle.
+const streamIdle = time.Minute
+
+func newNoOpendir(raw fuse.RawFileSystem) *noOpendir {
+	return &noOpendir{RawFileSystem: raw, streams: map[streamKey][]stream{}}
+}
+
+// OpenDir answers ENOSYS: from then on the kernel opens directories itself.
+func (w *noOpendir) OpenDir(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
+	return fuse.ENOSYS
+}
+
+// ReleaseDir is not sent once OPENDIR is not; handles with an id are
+// go-fuse's own.
+func (w *noOpendir) ReleaseDir(in *fuse.ReleaseIn) {
+	if in.Fh != 0 {
+		w.RawFileSystem.ReleaseDir(in)
+	}
+}
+
+func (w *noOpendir) ReadDir(cancel <-chan struct{}, in *fuse.ReadIn, out *fuse.DirEntryList) fuse.Status {
+	return w.read(cancel, in, out, w.RawFileSystem.ReadDir)
+}
+
+func (w *noOpendir) ReadDirPlus(cancel <-chan struct{}, in *fuse.ReadIn, out *fuse.DirEntryList) fuse.Status {
+	return w.read(cancel, in, out, w.RawFileSystem.ReadDirPlus)
+}
+
+// read serves one READDIR(PLUS) with file handle 0 from a go-fuse handle.
+func (w *noOpendir) read(cancel <-chan struct{}, in *fuse.ReadIn, out *fuse.DirEntryList,
+	inner func(<-chan struct{}, *fuse.ReadIn, *fuse.DirEntryList) fuse.Status) fuse.Status {
+	if in.Fh != 0 {
+		return inner(cancel, in, out)
+	}
+	fh, ok := w.take(streamKey{in.NodeId, in.Offset})
+	if !ok {
+		var open fuse.OpenOut
+		oin := fuse.OpenIn{InHeader: in.InHeader, Flags: in.Flags}
+		if st := w.RawFileSystem.OpenDir(cancel, &oin, &open); !st.Ok() {
+			return st
+		}
+		fh = open.Fh
+	}
+	req := *in
+	req.Fh = fh
+	st := inner(cancel, &req, out)
+	if !st.Ok() || out.Offset == in.Offset {
+		// An error, or nothing more to list: the listing is over.
+		w.release(in.InHeader, fh)
+		return st
+	}
+	w.put(streamKey{in.NodeId, out.Offset}, fh)
+	return st
+}
+
+// take removes and returns a handle waiting at key, releasing handles
+// nobody continued for streamIdle.
+func (w *noOpendir) take(key streamKey) (uint64, bool) {
+	now := time.Now()
+	var stale []streamKey
+	var staleFh []uint64
+	w.mu.Lock()
+	for k, ss := range w.streams {
+		keep := ss[:0]
+		for _, s := range ss {
+			if now.Sub(s.used) > streamIdle {
+				stale, staleFh = append(stale, k), append(staleFh, s.fh)
+			} else {
+				keep = append(keep, s)
+			}
+		}
+		if len(keep) == 0 {
+			delete(w.streams, k)
+		} else {
+			w.streams[k] = keep
+		}
+	}
+	fh, ok := uint64(0), false
+	if ss := w.streams[key]; len(ss) > 0 {
+		fh, ok = ss[len(ss)-1].fh, true
+		if len(ss) == 1 {
+			delete(w.streams, key)
+		} else {
+			w.streams[key] = ss[:len(ss)-1]
+		}
+	}
+	w.mu.Unlock()
+	for i, k := range stale {
+		w.release(fuse.InHeader{NodeId: k.node}, staleFh[i])
+	}
+	return fh, ok
+}
+
+// put leaves fh waiting at key for the next request of its listing.
+func (w *noOpendir) put(key streamKey, fh uint64) {
+	w.mu.Lock()
+	w.streams[key] = append(w.streams[key], stream{fh: fh, used: time.Now()})
+	w.mu.Unlock()
+}
+
+func (w *noOpendir) release(h fuse.InHeader, fh uint64) {
+	w.RawFileSystem.ReleaseDir(&fuse.ReleaseIn{InHeader: h, Fh: fh})
+}
