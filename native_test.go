@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,24 +21,6 @@ import (
 	"github.com/zkfs/zkfs/jute"
 	"github.com/zkfs/zkfs/zkclient"
 )
-
-// syncBuffer is a bytes.Buffer safe for a writer goroutine and readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // seed creates znodes (path → data) through an independent session.
 func seed(t *testing.T, addr string, nodes ...string) {
@@ -260,7 +241,7 @@ func TestSystemdNotify(t *testing.T) {
 	dir := t.TempDir()
 	cmd := exec.Command(zkfsBinary(t), zk.Addr(), dir)
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
-	var stderr syncBuffer
+	var stderr logBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -308,25 +289,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	zk := zktest.Start(t)
 	seed(t, zk.Addr(), "/m", "", "/m/a", "one")
 	dir := t.TempDir()
-	cmd := exec.Command(zkfsBinary(t), "--log-format=json", "--debug", "--metrics-addr=127.0.0.1:0", zk.Addr(), dir)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(time.Minute):
-			cmd.Process.Kill()
-		}
-		if mounted, _ := isMountpoint(dir); mounted {
-			exec.Command("umount", "-l", dir).Run()
-		}
-	})
+	_, stderr := startBinary(t, dir, "--log-format=json", "--debug", "--metrics-addr=127.0.0.1:0", zk.Addr(), dir)
 	var url string
 	eventually(t, "metrics address in the log", func() bool {
 		sc := bufio.NewScanner(strings.NewReader(stderr.String()))
@@ -339,7 +302,6 @@ func TestMetricsEndpoint(t *testing.T) {
 		}
 		return false
 	})
-	eventually(t, "mount", func() bool { m, _ := isMountpoint(dir); return m })
 	mustSh(t, "ls %s && cat %s && cat %s", q(dir+"/m"), q(dir+"/m/a/.data"), q(dir+"/m/a/.data"))
 	seed(t, zk.Addr(), "/m/b", "two") // a remote change: a kernel invalidation
 	eventually(t, "remote create", func() bool { _, err := os.Stat(dir + "/m/b"); return err == nil })

@@ -15,7 +15,10 @@ import (
 // race rule of fill.go: if an event for the path was applied while the write was in flight,
 // the result may already be outdated and the entry is dropped instead. Dropping is always safe,
 // so a failed write (whose outcome may be unknown, or which shows the cache was stale) drops
-// what it touched. Writes are never retried here: only the caller knows whether a retry is safe.
+// what it touched. A create or delete whose outcome a connection loss left unknown is settled
+// here, because what makes that safe is ZooKeeper's alone (a path is created at most once; a
+// deleted znode stays deleted): see create and Delete. A setData is not: whether sending it
+// again is safe depends on the version the caller based it on (fs/handle.go settles those).
 
 // Create creates a persistent znode with the world ACL.
 func (c *Cache) Create(ctx context.Context, path string, data []byte) (jute.Stat, error) {

@@ -69,9 +69,7 @@ type echoer struct {
 
 	tid atomic.Int32 // the echo thread's id, 0 before it started
 
-	qmu   sync.Mutex // guards queue
-	queue []echoOp
-	kick  chan struct{} // cap 1
+	ops *mailbox[echoOp] // from the notifier
 
 	// pmu guards the pending maps: the operation the echo thread is doing
 	// right now, read by the handlers it causes.
@@ -91,7 +89,7 @@ func startEchoer(f *fsys, mountpoint string) (*echoer, error) {
 		return nil, err
 	}
 	e := &echoer{fs: f, mountpoint: mountpoint, dev: st.Dev,
-		kick: make(chan struct{}, 1), done: make(chan struct{}), exited: make(chan struct{})}
+		ops: newMailbox[echoOp](), done: make(chan struct{}), exited: make(chan struct{})}
 	started := make(chan struct{})
 	go e.run(started)
 	<-started
@@ -106,15 +104,7 @@ func (e *echoer) stop() {
 }
 
 // enqueue queues op without blocking (called by the notifier).
-func (e *echoer) enqueue(op echoOp) {
-	e.qmu.Lock()
-	e.queue = append(e.queue, op)
-	e.qmu.Unlock()
-	select {
-	case e.kick <- struct{}{}:
-	default:
-	}
-}
+func (e *echoer) enqueue(op echoOp) { e.ops.put(op) }
 
 func (e *echoer) run(started chan<- struct{}) {
 	defer close(e.exited)
@@ -129,13 +119,9 @@ func (e *echoer) run(started chan<- struct{}) {
 		select {
 		case <-e.done:
 			return
-		case <-e.kick:
+		case <-e.ops.kick:
 		}
-		e.qmu.Lock()
-		ops := e.queue
-		e.queue = nil
-		e.qmu.Unlock()
-		for _, op := range ops {
+		for _, op := range e.ops.take() {
 			select {
 			case <-e.done:
 				return

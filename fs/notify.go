@@ -38,37 +38,8 @@ type localInval struct {
 	name string
 }
 
-// localQueue is the unbounded queue from handlers to the notifier. mu guards
-// items; kick (capacity 1) wakes the notifier.
-type localQueue struct {
-	mu    sync.Mutex
-	items []localInval
-	kick  chan struct{}
-}
-
-func newLocalQueue() *localQueue {
-	return &localQueue{kick: make(chan struct{}, 1)}
-}
-
-// enqueueLocal queues inv without blocking.
-func (f *fsys) enqueueLocal(inv localInval) {
-	q := f.local
-	q.mu.Lock()
-	q.items = append(q.items, inv)
-	q.mu.Unlock()
-	select {
-	case q.kick <- struct{}{}:
-	default:
-	}
-}
-
-func (q *localQueue) take() []localInval {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	items := q.items
-	q.items = nil
-	return items
-}
+// enqueueLocal queues inv for the notifier without blocking.
+func (f *fsys) enqueueLocal(inv localInval) { f.local.put(inv) }
 
 // notifier owns the goroutine that makes every kernel notification.
 type notifier struct {

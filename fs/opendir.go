@@ -24,8 +24,9 @@ import (
 type noOpendir struct {
 	fuse.RawFileSystem
 
-	mu      sync.Mutex // guards streams
+	mu      sync.Mutex // guards streams and swept
 	streams map[streamKey][]stream
+	swept   time.Time // when idle handles were last looked for
 }
 
 // streamKey names where a listing continues: the directory's node id and
@@ -93,28 +94,11 @@ func (w *noOpendir) read(cancel <-chan struct{}, in *fuse.ReadIn, out *fuse.DirE
 	return st
 }
 
-// take removes and returns a handle waiting at key, releasing handles
-// nobody continued for streamIdle.
+// take removes and returns a handle waiting at key; at most once per
+// streamIdle it also releases the handles nobody continued for that long.
 func (w *noOpendir) take(key streamKey) (uint64, bool) {
-	now := time.Now()
-	var stale []streamKey
-	var staleFh []uint64
 	w.mu.Lock()
-	for k, ss := range w.streams {
-		keep := ss[:0]
-		for _, s := range ss {
-			if now.Sub(s.used) > streamIdle {
-				stale, staleFh = append(stale, k), append(staleFh, s.fh)
-			} else {
-				keep = append(keep, s)
-			}
-		}
-		if len(keep) == 0 {
-			delete(w.streams, k)
-		} else {
-			w.streams[k] = keep
-		}
-	}
+	idle := w.sweep(time.Now())
 	fh, ok := uint64(0), false
 	if ss := w.streams[key]; len(ss) > 0 {
 		fh, ok = ss[len(ss)-1].fh, true
@@ -125,10 +109,41 @@ func (w *noOpendir) take(key streamKey) (uint64, bool) {
 		}
 	}
 	w.mu.Unlock()
-	for i, k := range stale {
-		w.release(fuse.InHeader{NodeId: k.node}, staleFh[i])
+	for k, fhs := range idle {
+		for _, fh := range fhs {
+			w.release(fuse.InHeader{NodeId: k.node}, fh)
+		}
 	}
 	return fh, ok
+}
+
+// sweep removes the handles unused for streamIdle, if it did not look for
+// them within the last streamIdle, and returns them. Requires mu.
+func (w *noOpendir) sweep(now time.Time) map[streamKey][]uint64 {
+	if now.Sub(w.swept) < streamIdle {
+		return nil
+	}
+	w.swept = now
+	var idle map[streamKey][]uint64
+	for k, ss := range w.streams {
+		keep := ss[:0]
+		for _, s := range ss {
+			if now.Sub(s.used) > streamIdle {
+				if idle == nil {
+					idle = map[streamKey][]uint64{}
+				}
+				idle[k] = append(idle[k], s.fh)
+			} else {
+				keep = append(keep, s)
+			}
+		}
+		if len(keep) == 0 {
+			delete(w.streams, k)
+		} else {
+			w.streams[k] = keep
+		}
+	}
+	return idle
 }
 
 // put leaves fh waiting at key for the next request of its listing.

@@ -199,7 +199,7 @@ type fsys struct {
 	uid  uint32
 	gid  uint32
 	// local carries invalidations from handlers to the notifier.
-	local *localQueue
+	local *mailbox[localInval]
 	// mem holds the in-memory files (memfile.go).
 	mem *memStore
 	// echo is the inotify echo thread (inotify.go), nil when off; set by
@@ -223,7 +223,7 @@ func NewRoot(src Source, opts Options) (*Root, error) {
 		return nil, err
 	}
 	f := &fsys{src: src, opts: opts, log: opts.Logger,
-		uid: uint32(os.Getuid()), gid: uint32(os.Getgid()), local: newLocalQueue(), mem: newMemStore()}
+		uid: uint32(os.Getuid()), gid: uint32(os.Getgid()), local: newMailbox[localInval](), mem: newMemStore()}
 	r := &Root{dirNode{fs: f, path: "/"}}
 	return r, nil
 }

@@ -10,7 +10,7 @@ import (
 // the kernel are queued for invalidation, oldest first, and the record
 // shrinks back to the bound.
 func TestTrimBound(t *testing.T) {
-	f := &fsys{opts: Options{MaxInodes: 100}, local: newLocalQueue()}
+	f := &fsys{opts: Options{MaxInodes: 100}, local: newMailbox[localInval]()}
 	parent := &gofs.Inode{}
 	names := func(n int) []string {
 		var out []string
@@ -48,7 +48,7 @@ func TestTrimBound(t *testing.T) {
 		t.Fatalf("record capacity %d keeps growing", cap(f.trim.q))
 	}
 	// No bound: nothing recorded.
-	g := &fsys{opts: Options{MaxInodes: -1}, local: newLocalQueue()}
+	g := &fsys{opts: Options{MaxInodes: -1}, local: newMailbox[localInval]()}
 	for _, name := range names {
 		g.handed(parent, name)
 	}
