@@ -76,15 +76,21 @@ func roundTrip(t *testing.T, c net.Conn, r *bufio.Reader, line string) string {
 	return strings.TrimSuffix(got, "\n")
 }
 
+// dialProxy connects to p; the connection is closed at cleanup.
+func dialProxy(t *testing.T, p *Proxy) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatalf("dial the proxy: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, bufio.NewReader(c)
+}
+
 func TestProxy(t *testing.T) {
 	a := echoServer(t, "a:")
 	p := NewProxy(t, a)
-	c, err := net.Dial("tcp", p.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	r := bufio.NewReader(c)
+	c, r := dialProxy(t, p)
 	if got := roundTrip(t, c, r, "hello"); got != "a:hello" {
 		t.Fatalf("through the proxy: %q, want %q", got, "a:hello")
 	}
@@ -101,12 +107,7 @@ func TestProxy(t *testing.T) {
 		t.Fatalf("read while blackholed: byte %q, err %v; want a timeout", b, err)
 	}
 	// A connection made during the black hole is accepted but carries nothing either.
-	c2, err := net.Dial("tcp", p.Addr())
-	if err != nil {
-		t.Fatalf("dial while blackholed: %v", err)
-	}
-	defer c2.Close()
-	r2 := bufio.NewReader(c2)
+	c2, r2 := dialProxy(t, p)
 	if _, err := io.WriteString(c2, "second\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -138,12 +139,7 @@ func TestProxy(t *testing.T) {
 	// SetTarget: new connections go to the new target, old ones stay.
 	b := echoServer(t, "b:")
 	p.SetTarget(b)
-	c3, err := net.Dial("tcp", p.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c3.Close()
-	r3 := bufio.NewReader(c3)
+	c3, r3 := dialProxy(t, p)
 	if got := roundTrip(t, c3, r3, "x"); got != "b:x" {
 		t.Fatalf("after SetTarget: %q, want b:x", got)
 	}
@@ -165,12 +161,8 @@ func TestProxy(t *testing.T) {
 		}
 	}
 	// The proxy still accepts after CutAll.
-	c4, err := net.Dial("tcp", p.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c4.Close()
-	if got := roundTrip(t, c4, bufio.NewReader(c4), "z"); got != "b:z" {
+	c4, r4 := dialProxy(t, p)
+	if got := roundTrip(t, c4, r4, "z"); got != "b:z" {
 		t.Fatalf("after CutAll: %q", got)
 	}
 }
@@ -189,12 +181,7 @@ func TestProxyToZooKeeper(t *testing.T) {
 func TestProxyLatency(t *testing.T) {
 	a := echoServer(t, "a:")
 	p := NewProxy(t, a)
-	c, err := net.Dial("tcp", p.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	r := bufio.NewReader(c)
+	c, r := dialProxy(t, p)
 	const d = 100 * time.Millisecond
 	p.SetLatency(d)
 	start := time.Now()
