@@ -52,6 +52,49 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// binaryProc is a zkfs binary serving a mount in the foreground.
+type binaryProc struct {
+	cmd    *exec.Cmd
+	logs   *logBuffer    // its stderr
+	exited chan struct{} // closed when it has exited
+	err    error         // what Wait returned; set before exited closes
+}
+
+// startBinary runs the zkfs binary in the foreground until the mount
+// answers (the root lists "zookeeper"); cleanups stop it (SIGTERM, then
+// SIGKILL after 30 s) and unmount.
+func startBinary(t *testing.T, dir string, args ...string) *binaryProc {
+	t.Helper()
+	p := &binaryProc{cmd: exec.Command(zkfsBinary(t), args...), logs: &logBuffer{}, exited: make(chan struct{})}
+	p.cmd.Stderr = p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.exited:
+		case <-time.After(30 * time.Second):
+			p.cmd.Process.Kill()
+			<-p.exited
+		}
+		if mounted, _ := isMountpoint(dir); mounted {
+			exec.Command("umount", "-l", dir).Run()
+		}
+	})
+	eventually(t, "mount by the binary", func() bool {
+		select {
+		case <-p.exited:
+			t.Fatalf("zkfs exited early: %v\n%s", p.err, p.logs.String())
+		default:
+		}
+		_, err := os.Stat(filepath.Join(dir, "zookeeper"))
+		return err == nil
+	})
+	return p
+}
+
 // runZkfs runs the binary to completion (bounded) and returns stderr and
 // the exit code.
 func runZkfs(t *testing.T, timeout time.Duration, args ...string) (string, int) {
@@ -141,38 +184,8 @@ func TestCLIMountAndSignal(t *testing.T) {
 	needFUSE(t)
 	zk := zktest.Start(t)
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, zkfsBinary(t), "--log-format=json", zk.Addr(), dir)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var exitErr error // set before exited closes
-	exited := make(chan struct{})
-	go func() { exitErr = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill()
-			<-exited
-		}
-		if mounted, _ := isMountpoint(dir); mounted {
-			exec.Command("umount", "-l", dir).Run()
-		}
-	})
-	// Wait for the mount: the root lists "zookeeper".
-	eventually(t, "mount by the binary", func() bool {
-		select {
-		case <-exited:
-			t.Fatalf("zkfs exited early: %v\n%s", exitErr, stderr.String())
-		default:
-		}
-		_, err := os.Stat(filepath.Join(dir, "zookeeper"))
-		return err == nil
-	})
+	zp := startBinary(t, dir, "--log-format=json", zk.Addr(), dir)
+	cmd, exited, stderr := zp.cmd, zp.exited, zp.logs
 	mustSh(t, "mkdir %s && echo hi > %s", q(dir+"/cli"), q(dir+"/cli/.data"))
 	if got := mustZkcli(t, zk.Addr(), "get", "/cli"); got != "hi\n" {
 		t.Fatalf("server value %q", got)
@@ -182,8 +195,8 @@ func TestCLIMountAndSignal(t *testing.T) {
 	}
 	select {
 	case <-exited:
-		if exitErr != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", exitErr, stderr.String())
+		if zp.err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", zp.err, stderr.String())
 		}
 	case <-time.After(60 * time.Second):
 		t.Fatalf("zkfs did not exit after SIGTERM\n%s", stderr.String())

@@ -289,7 +289,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	zk := zktest.Start(t)
 	seed(t, zk.Addr(), "/m", "", "/m/a", "one")
 	dir := t.TempDir()
-	_, stderr := startBinary(t, dir, "--log-format=json", "--debug", "--metrics-addr=127.0.0.1:0", zk.Addr(), dir)
+	stderr := startBinary(t, dir, "--log-format=json", "--debug", "--metrics-addr=127.0.0.1:0", zk.Addr(), dir).logs
 	var url string
 	eventually(t, "metrics address in the log", func() bool {
 		sc := bufio.NewScanner(strings.NewReader(stderr.String()))

@@ -793,7 +793,8 @@ func TestAuthFileNotExposed(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	cmd, stderr := startBinary(t, dir, "--debug", "--auth-file", authFile, zk.Addr(), dir)
+	zp := startBinary(t, dir, "--debug", "--auth-file", authFile, zk.Addr(), dir)
+	cmd, stderr := zp.cmd, zp.logs
 	if got, err := os.ReadFile(filepath.Join(dir, "sec", ".data")); err != nil || string(got) != "for app only" {
 		t.Fatalf("read with the credential: %q %v", got, err)
 	}
@@ -822,7 +823,7 @@ func TestAuthFileNotExposed(t *testing.T) {
 func binaryEnv(t *testing.T, servers string, args ...string) *mountEnv {
 	t.Helper()
 	e := &mountEnv{dir: t.TempDir()}
-	_, e.logs = startBinary(t, e.dir, append(args, servers, e.dir)...)
+	e.logs = startBinary(t, e.dir, append(args, servers, e.dir)...).logs
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cl, err := zkclient.Connect(ctx, zkclient.Config{Servers: servers, SessionTimeout: 30 * time.Second})
@@ -832,42 +833,6 @@ func binaryEnv(t *testing.T, servers string, args ...string) *mountEnv {
 	t.Cleanup(func() { cl.Close() })
 	e.cl = cl
 	return e
-}
-
-// startBinary runs the zkfs binary in the foreground until the mount
-// answers; cleanups stop it and unmount.
-func startBinary(t *testing.T, dir string, args ...string) (*exec.Cmd, *logBuffer) {
-	t.Helper()
-	cmd := exec.Command(zkfsBinary(t), args...)
-	stderr := &logBuffer{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-		if mounted, _ := isMountpoint(dir); mounted {
-			exec.Command("umount", "-l", dir).Run()
-		}
-	})
-	eventually(t, "mount by the binary", func() bool {
-		select {
-		case <-exited:
-			t.Fatalf("zkfs exited early:\n%s", stderr.String())
-		default:
-		}
-		_, err := os.Stat(filepath.Join(dir, "zookeeper"))
-		return err == nil
-	})
-	return cmd, stderr
 }
 
 // mountOptions returns the mount and super options of the mount at dir.
