@@ -90,6 +90,7 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	}
 	ctx, cancel := n.fs.ctx(ctx)
 	defer cancel()
+	mark := n.fs.src.Mark()
 	data, st, err := n.fs.src.Data(ctx, n.path)
 	if err != nil {
 		return nil, 0, n.fs.errno("get", n.path, err)
@@ -115,15 +116,35 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 		fuseFlags |= fuse.FOPEN_NOFLUSH
 	}
 	n.mu.Lock()
-	if n.pageMzxid != 0 && n.pageMzxid == st.Mzxid {
-		fuseFlags |= fuse.FOPEN_KEEP_CACHE
-	}
+	keep := n.pageMzxid != 0 && n.pageMzxid == st.Mzxid
 	n.pageMzxid = st.Mzxid
 	if write {
 		n.writers = append(n.writers, h)
 	}
 	n.mu.Unlock()
+	if keep || (!write && n.storePages(data, mark)) {
+		fuseFlags |= fuse.FOPEN_KEEP_CACHE
+	}
 	return h, fuseFlags, 0
+}
+
+// maxStored bounds the values Open pushes into the kernel's page cache.
+const maxStored = 128 << 10
+
+// storePages puts data into the kernel's page cache before a read-only
+// open is answered (FUSE_NOTIFY_STORE), so that the reads that follow are
+// served by the kernel: one write to /dev/fuse instead of a READ request
+// and its reply, which matters for tools that read many small files one at
+// a time (grep -r, cat of every file). It does not when the value is large
+// (the kernel reads ahead what it needs), empty (nothing to read), or when
+// a change that may touch the path was applied since mark: the value may
+// be older than an invalidation already sent. It reports whether the pages
+// hold data, so that Open tells the kernel to keep them.
+func (n *fileNode) storePages(data []byte, mark uint64) bool {
+	if len(data) == 0 || len(data) > maxStored || n.fs.src.Changed(n.path, mark) {
+		return false
+	}
+	return n.WriteCache(0, data) == 0
 }
 
 // forget removes h from the open writers.
