@@ -26,6 +26,8 @@ with zkfs, and measures, each run alternating with its reference:
   propagation    setData by another session until a read of the mount sees the bytes,
                  and until an inotify event arrives  vs a go-zookeeper watch on another session
   RSS            of the daemon after the cold grep walked the whole tree
+  FUSE floor     open+read+close of one warm file, p50: zkfs vs a do-nothing go-fuse
+                 server (fsbench floor), and that server vs tmpfs: what FUSE itself costs
   with --big:    RSS after walking a 101,001-znode tree; 'ls' of a znode with 100,000
                  children vs one go-zookeeper getChildren
 
@@ -108,9 +110,9 @@ bash "$here/zk-classpath.sh" >/dev/null || die "ZooKeeper jars missing (run scri
 
 # ---------------------------------------------------------------- state and cleanup
 work="$(mktemp -d /tmp/zkfs-bench.XXXXXX)"
-bin="$work/bin" mnt="$work/mnt" mnt2="$work/mnt2" tmpfs="$work/tmpfs" logs="$work/logs"
-mkdir -p "$bin" "$mnt" "$mnt2" "$tmpfs" "$logs"
-zkfs_pid="" zkfs_mnt="" server_started=0
+bin="$work/bin" mnt="$work/mnt" mnt2="$work/mnt2" mnt3="$work/mnt3" tmpfs="$work/tmpfs" logs="$work/logs"
+mkdir -p "$bin" "$mnt" "$mnt2" "$mnt3" "$tmpfs" "$logs"
+zkfs_pid="" zkfs_mnt="" floor_pid="" server_started=0
 
 alive() { # alive PID: exists and is not a zombie
 	local st
@@ -147,8 +149,9 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	stop_zkfs
+	if [[ -n "$floor_pid" ]]; then kill -TERM "$floor_pid" 2>/dev/null || true; wait "$floor_pid" 2>/dev/null || true; fi
 	local d
-	for d in "$mnt" "$mnt2" "$tmpfs"; do
+	for d in "$mnt" "$mnt2" "$mnt3" "$tmpfs"; do
 		if mounted "$d"; then umount "$d" 2>/dev/null || umount -l "$d" 2>/dev/null || true; fi
 	done
 	if [[ "$server_started" == 1 ]]; then
@@ -311,6 +314,34 @@ for ((r = 1; r <= runs; r++)); do
 	done
 done
 
+# ---------------------------------------------------------------- 1b. the FUSE floor
+# One warm data file of the mount, the same bytes on tmpfs, and the one file of a go-fuse
+# server that does nothing but answer (fsbench floor), each opened, read and closed 20,000
+# times in a row: what FUSE costs per file on this machine, and what zkfs adds to it.
+log "1b. open+read+close of one warm file: zkfs, a do-nothing FUSE server, tmpfs"
+"$bin/fsbench" floor --mount "$mnt3" --size "$size" >>"$logs/floor.log" 2>&1 &
+floor_pid=$!
+deadline=$((SECONDS + 30))
+until mounted "$mnt3"; do
+	alive "$floor_pid" || die "fsbench floor exited before mounting (log: $logs/floor.log)"
+	((SECONDS < deadline)) || die "fsbench floor did not mount within 30 s"
+	sleep 0.01
+done
+for ((r = 1; r <= runs; r++)); do
+	for side in zkfs floor tmpfs; do
+		case "$side" in
+		zkfs) f="$mnt/d000/l000/.data" ;;
+		floor) f="$mnt3/f" ;;
+		tmpfs) f="$tmpfs/d000/l000/.data" ;;
+		esac
+		out="$(fsb openloop --file "$f" --n 20000)"
+		record "open_$side" "$(kv p50_us "$out")"
+	done
+done
+kill -TERM "$floor_pid" 2>/dev/null || true
+wait "$floor_pid" 2>/dev/null || true
+floor_pid=""
+
 # ---------------------------------------------------------------- 2. cold grep, RSS
 log "2. cold grep -r (remount before each run)"
 want_hit="$mnt/d$(printf %03d $((dirs / 2)))/l$(printf %03d $((leaves / 2)))/.data"
@@ -452,6 +483,8 @@ else
 	row "propagation setData → inotify event, p99" "$(us2ms "$(median ino_p99)")" "" ms abs 50 prop
 fi
 row "daemon RSS after the cold grep of $nodes znodes" "$(median rss_small)" "" MiB none "" ""
+row "open+read+close of one warm file, p50: zkfs vs a do-nothing go-fuse server" "$(median open_zkfs)" "$(median open_floor)" µs none "" ""
+row "the same: the do-nothing go-fuse server vs tmpfs (the price of FUSE)" "$(median open_floor)" "$(median open_tmpfs)" µs none "" ""
 if [[ "$big" == 1 ]]; then
 	row "cold \`grep -r\` of $big_nodes znodes vs 64-way go-zk walk" "$(median biggrep_zkfs)" "$(median biggrep_ref)" ms none "" biggrep
 	row "daemon RSS after walking $big_nodes znodes" "$(median rss_big)" "" MiB abs 150 biggrep

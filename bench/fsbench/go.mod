@@ -9,4 +9,7 @@ require (
 	golang.org/x/sys v0.50.0
 )
 
-require github.com/zkfs/zkfs v0.0.0-00010101000000-000000000000
+require (
+	github.com/hanwen/go-fuse/v2 v2.12.1
+	github.com/zkfs/zkfs v0.0.0-00010101000000-000000000000
+)

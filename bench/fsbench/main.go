@@ -25,6 +25,8 @@ var commands = map[string]command{
 	"propagate": {"setData on one session, time until the new bytes (and inotify) show through the mount", runPropagate},
 	"watchlat":  {"reference: setData on one session, time until a watch fires on another", runWatchLat},
 	"rss":       {"print the resident set size of a process", runRSS},
+	"floor":     {"serve a do-nothing FUSE file system (one file, f) until SIGTERM: the FUSE floor", runFloor},
+	"openloop":  {"open+read+close of one file N times, each call timed", runOpenLoop},
 }
 
 func usage() {
