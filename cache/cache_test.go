@@ -97,6 +97,34 @@ func TestChildListsInStep(t *testing.T) {
 	h.wantChildren(t, "/p", "0", "a", "c", "d")
 }
 
+// A stat that shows no children is a child list: a leaf read with Data is listed without a
+// request, and a child created later by another client shows in that list.
+func TestLeafListedFromStat(t *testing.T) {
+	srv := startServer(t)
+	h := openCache(t, srv.Addr())
+	other := remote(t, srv.Addr())
+
+	mustCreate(t, other, "/leaf", "v")
+	mustCreate(t, other, "/inner", "")
+	mustCreate(t, other, "/inner/k", "")
+	h.wantData(t, "/leaf", "v")
+	h.wantData(t, "/inner", "")
+	before := h.Stats().Misses
+	h.wantChildren(t, "/leaf")
+	if m := h.Stats().Misses; m != before {
+		t.Fatalf("listing a leaf after reading it asked ZooKeeper (%d misses, want %d)", m, before)
+	}
+	h.wantChildren(t, "/inner", "k") // a stat with children is not a list: fetched
+	if m := h.Stats().Misses; m != before+1 {
+		t.Fatalf("listing /inner: %d misses, want %d", m, before+1)
+	}
+
+	at := h.rec.mark()
+	mustCreate(t, other, "/leaf/new", "")
+	h.rec.waitSeq(t, at, inv(Created, "/leaf/new"))
+	h.wantChildren(t, "/leaf", "new")
+}
+
 // A negative entry is dropped by NodeCreated, also when the absence was derived from the
 // parent's cached child list.
 func TestNegativeEntryInvalidatedByCreate(t *testing.T) {

@@ -191,6 +191,16 @@ func (e *entry) setStat(st jute.Stat) {
 	e.negative = false
 	e.czxid = st.Czxid
 	e.hasStat, e.stat = true, st
+	if st.NumChildren == 0 {
+		// The stat says what a getChildren made with it would: no
+		// children. Leaves, most of any tree, are then listed without
+		// a request of their own. (Every stat stored comes from the
+		// server, under the race rule; events drop stats, they never
+		// edit them.)
+		e.hasChildren, e.children = true, nil
+	} else if e.hasChildren && int(st.NumChildren) != len(e.children) {
+		e.dropChildren() // older than the stat: fetched again when asked
+	}
 }
 
 // setData stores data fetched together with st.
