@@ -250,3 +250,53 @@ func TestConcurrentListings(t *testing.T) {
 		t.Fatalf("listing a deleted directory: %v, want ENOENT", err)
 	}
 }
+
+// TestPagesStored: a read-only open of a small value puts it into the
+// kernel's page cache (FUSE_NOTIFY_STORE), so the kernel sends no READ for
+// it, then or at the next open; a large value is read with READ; and a
+// change made elsewhere replaces what the pages hold.
+func TestPagesStored(t *testing.T) {
+	e := newMountEnv(t, nil, zkfs.Options{})
+	e.create(t, "/ps", nil)
+
+	// An open whose read raced an event does not store (and says so by
+	// not counting): try fresh znodes until one open went undisturbed.
+	var small string
+	eventually(t, "an open storing its value", func() bool {
+		small = fmt.Sprintf("/ps/s%d", time.Now().UnixNano())
+		e.create(t, small, []byte("small value"))
+		before := zkfs.ReadStats()
+		if got := readVia(t, e.p(small+"/.data")); got != "small value" {
+			t.Fatalf("read %s: %q", small, got)
+		}
+		after := zkfs.ReadStats()
+		t.Logf("stored %d, reads %d", after.Stored-before.Stored, after.Reads-before.Reads)
+		return after.Stored == before.Stored+1 && after.Reads == before.Reads
+	})
+	before := zkfs.ReadStats()
+	if got := readVia(t, e.p(small+"/.data")); got != "small value" {
+		t.Fatalf("second read: %q", got)
+	}
+	if after := zkfs.ReadStats(); after.Stored != before.Stored || after.Reads != before.Reads {
+		t.Fatalf("second open of an unchanged value: stored %d, reads %d (want 0 and 0: the pages were kept)",
+			after.Stored-before.Stored, after.Reads-before.Reads)
+	}
+
+	big := strings.Repeat("0123456789abcdef", (200<<10)/16) // over the bound for storing
+	e.create(t, "/ps/big", []byte(big))
+	before = zkfs.ReadStats()
+	if got := readVia(t, e.p("/ps/big/.data")); got != big {
+		t.Fatalf("read of the 200 KiB value: %d bytes, want %d", len(got), len(big))
+	}
+	if after := zkfs.ReadStats(); after.Stored != before.Stored || after.Reads == before.Reads {
+		t.Fatalf("200 KiB value: stored %d, reads %d (want 0 and some)",
+			after.Stored-before.Stored, after.Reads-before.Reads)
+	}
+
+	if _, err := e.cl.Set(testCtx(t), small, []byte("changed elsewhere"), -1); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the remote value", func() bool {
+		return readVia(t, e.p(small+"/.data")) == "changed elsewhere"
+	})
+}

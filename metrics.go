@@ -80,6 +80,10 @@ var (
 		"Kernel cache invalidations sent, by kind (entry, delete, content).", []string{"kind"}, nil)
 	descTrimmed = prometheus.NewDesc("zkfs_kernel_names_trimmed_total",
 		"Names the kernel was asked to drop to keep its inodes under --max-inodes.", nil, nil)
+	descStored = prometheus.NewDesc("zkfs_kernel_pages_stored_total",
+		"Data values pushed into the kernel's page cache when a file was opened for reading.", nil, nil)
+	descReads = prometheus.NewDesc("zkfs_data_reads_total",
+		"READ requests the kernel sent for data files (values not in its page cache).", nil, nil)
 	descInvalFailed = prometheus.NewDesc("zkfs_kernel_invalidation_failures_total",
 		"Kernel cache invalidations the kernel refused (other than ENOENT).", nil, nil)
 	descInotify = prometheus.NewDesc("zkfs_inotify_events_total",
@@ -93,7 +97,7 @@ var sessionStates = []jute.KeeperState{jute.StateDisconnected, jute.StateSyncCon
 
 func (s *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descState, descReconnects, descExpired, descNewSessions,
-		descHits, descMisses, descEntries, descInval, descInvalFailed, descTrimmed, descInotify, descBuild} {
+		descHits, descMisses, descEntries, descInval, descInvalFailed, descTrimmed, descStored, descReads, descInotify, descBuild} {
 		ch <- d
 	}
 }
@@ -130,6 +134,8 @@ func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descInval, fsStats.InvalContent, "content")
 	counter(descInvalFailed, fsStats.InvalFailed)
 	counter(descTrimmed, fsStats.Trimmed)
+	counter(descStored, fsStats.Stored)
+	counter(descReads, fsStats.Reads)
 	for i, n := range fsStats.Inotify {
 		counter(descInotify, n, zkfs.InotifyKindNames[i])
 	}

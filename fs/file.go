@@ -144,7 +144,11 @@ func (n *fileNode) storePages(data []byte, mark uint64) bool {
 	if len(data) == 0 || len(data) > maxStored || n.fs.src.Changed(n.path, mark) {
 		return false
 	}
-	return n.WriteCache(0, data) == 0
+	if n.WriteCache(0, data) != 0 {
+		return false
+	}
+	stats.stored.Add(1)
+	return true
 }
 
 // forget removes h from the open writers.

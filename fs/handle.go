@@ -65,6 +65,7 @@ func (h *handle) size() (int, bool) {
 // long-lived descriptor re-read from the start sees the current value; the
 // reads of one pass come from one snapshot and are never torn.
 func (h *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	stats.reads.Add(1)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !h.write && off == 0 {

@@ -14,6 +14,8 @@ var stats struct {
 	invalContent atomic.Uint64 // NotifyContent
 	invalFailed  atomic.Uint64 // notifications the kernel refused (other than ENOENT)
 	trimmed      atomic.Uint64 // names dropped to bound the kernel's inodes (trim.go)
+	stored       atomic.Uint64 // values pushed into the page cache at open (file.go)
+	reads        atomic.Uint64 // READ requests answered from a data file's handle
 	inotify      [inotifyKinds]atomic.Uint64
 }
 
@@ -63,6 +65,8 @@ type Stats struct {
 	InvalEntry, InvalDelete, InvalContent uint64 // kernel invalidations sent, by kind
 	InvalFailed                           uint64 // of which the kernel refused (not ENOENT)
 	Trimmed                               uint64 // names dropped to bound the kernel's inodes
+	Stored                                uint64 // data values pushed into the kernel's page cache
+	Reads                                 uint64 // READ requests served for data files
 	Inotify                               [inotifyKinds]uint64
 }
 
@@ -74,6 +78,8 @@ func ReadStats() Stats {
 		InvalContent: stats.invalContent.Load(),
 		InvalFailed:  stats.invalFailed.Load(),
 		Trimmed:      stats.trimmed.Load(),
+		Stored:       stats.stored.Load(),
+		Reads:        stats.reads.Load(),
 	}
 	for i := range s.Inotify {
 		s.Inotify[i] = stats.inotify[i].Load()
