@@ -98,7 +98,7 @@ func TestChildListsInStep(t *testing.T) {
 }
 
 // A stat that shows no children is a child list: a leaf read with Data is listed without a
-// request, and a child created later by another client shows in that list.
+// request, a child created later by another client is found at once and shows in that list.
 func TestLeafListedFromStat(t *testing.T) {
 	srv := startServer(t)
 	h := openCache(t, srv.Addr())
@@ -119,8 +119,13 @@ func TestLeafListedFromStat(t *testing.T) {
 		t.Fatalf("listing /inner: %d misses, want %d", m, before+1)
 	}
 
+	// A list derived from a stat does not make names absent: a child another client
+	// created just now is found even before its event is applied.
 	at := h.rec.mark()
 	mustCreate(t, other, "/leaf/new", "")
+	if _, err := h.Stat(testCtx(t), "/leaf/new"); err != nil {
+		t.Fatalf("stat of a child created elsewhere, right after its create: %v", err)
+	}
 	h.rec.waitSeq(t, at, inv(Created, "/leaf/new"))
 	h.wantChildren(t, "/leaf", "new")
 }

@@ -29,6 +29,12 @@ type entry struct {
 
 	hasChildren bool
 	children    []string // sorted; kept in step with NodeCreated/NodeDeleted events
+	// childrenFromStat: the list was derived from a stat showing no children, not
+	// fetched. Good for listing; not for telling that a name is absent (knownAbsent):
+	// a child created elsewhere just now may have its event still on the way, and a
+	// lookup of it (`ls` of a fresh listing, a name another client just reported)
+	// must ask the server rather than answer ENOENT.
+	childrenFromStat bool
 
 	czxid int64 // czxid of the incarnation the content belongs to; 0 when unknown
 
@@ -138,7 +144,7 @@ func (c *Cache) clearContent(e *entry) {
 func (e *entry) dropStat() { e.hasStat, e.stat = false, jute.Stat{} }
 func (e *entry) dropData() { e.hasData, e.data, e.dataMzxid = false, nil, 0 }
 func (e *entry) dropChildren() {
-	e.hasChildren, e.children = false, nil
+	e.hasChildren, e.children, e.childrenFromStat = false, nil, false
 }
 
 // removeSubtree forgets e and everything below it.
@@ -197,7 +203,7 @@ func (e *entry) setStat(st jute.Stat) {
 		// a request of their own. (Every stat stored comes from the
 		// server, under the race rule; events drop stats, they never
 		// edit them.)
-		e.hasChildren, e.children = true, nil
+		e.hasChildren, e.children, e.childrenFromStat = true, nil, true
 	} else if e.hasChildren && int(st.NumChildren) != len(e.children) {
 		e.dropChildren() // older than the stat: fetched again when asked
 	}
@@ -212,7 +218,7 @@ func (e *entry) setData(data []byte, st jute.Stat) {
 // setChildren stores a child list fetched together with st; names must be sorted.
 func (e *entry) setChildren(names []string, st jute.Stat) {
 	e.setStat(st)
-	e.hasChildren, e.children = true, names
+	e.hasChildren, e.children, e.childrenFromStat = true, names, false
 }
 
 // setNegative records that the znode is absent.
@@ -271,7 +277,7 @@ func (c *Cache) knownAbsent(p string) bool {
 		if par.negative {
 			return true
 		}
-		if par.hasChildren && !par.hasChild(baseName(p)) {
+		if par.hasChildren && !par.childrenFromStat && !par.hasChild(baseName(p)) {
 			return true
 		}
 	}
