@@ -2,6 +2,7 @@ package fs
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"syscall"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/zkfs/zkfs/cache"
 	"github.com/zkfs/zkfs/jute"
+	"github.com/zkfs/zkfs/zkclient"
 )
 
 // fileNode is the data file of one znode incarnation (czxid).
@@ -37,6 +39,8 @@ var (
 	_ gofs.NodeSetattrer  = (*fileNode)(nil)
 	_ gofs.NodeOpener     = (*fileNode)(nil)
 	_ gofs.NodeGetxattrer = (*fileNode)(nil)
+	_ gofs.NodeReader     = (*fileNode)(nil)
+	_ gofs.NodeFsyncer    = (*fileNode)(nil)
 )
 
 // sameZnode reports whether st belongs to this node's incarnation.
@@ -100,36 +104,78 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 		// stale; the kernel looks the name up again on ESTALE.
 		return nil, 0, syscall.ESTALE
 	}
-	h := &handle{node: n, write: write, append: flags&syscall.O_APPEND != 0,
-		version: st.Version, mzxid: st.Mzxid}
-	if write {
-		h.data = append([]byte(nil), data...)
-	} else {
-		h.data = data
-	}
-	if write && flags&syscall.O_TRUNC != 0 {
-		h.data, h.full, h.dirty = h.data[:0], true, true
-	}
 	var fuseFlags uint32
+	n.mu.Lock()
+	if n.pageMzxid != 0 && n.pageMzxid == st.Mzxid {
+		fuseFlags |= fuse.FOPEN_KEEP_CACHE
+	}
+	n.pageMzxid = st.Mzxid
+	n.mu.Unlock()
 	if !write {
 		// Nothing to commit at close: spare the kernel the FLUSH.
 		fuseFlags |= fuse.FOPEN_NOFLUSH
+		if fuseFlags&fuse.FOPEN_KEEP_CACHE == 0 && n.storePages(data, mark) {
+			fuseFlags |= fuse.FOPEN_KEEP_CACHE
+		}
+		if len(data) <= pageSize {
+			// One page is read with one READ at most, never torn
+			// (fileNode.Read serves it from the cache): no
+			// snapshot to keep, so no handle, which spares go-fuse
+			// its bookkeeping at OPEN and RELEASE.
+			return nil, fuseFlags, 0
+		}
+		return &handle{node: n, data: data, version: st.Version, mzxid: st.Mzxid}, fuseFlags, 0
+	}
+	h := &handle{node: n, write: true, append: flags&syscall.O_APPEND != 0,
+		version: st.Version, mzxid: st.Mzxid, data: append([]byte(nil), data...)}
+	if flags&syscall.O_TRUNC != 0 {
+		h.data, h.full, h.dirty = h.data[:0], true, true
 	}
 	n.mu.Lock()
-	keep := n.pageMzxid != 0 && n.pageMzxid == st.Mzxid
-	n.pageMzxid = st.Mzxid
-	if write {
-		n.writers = append(n.writers, h)
-	}
+	n.writers = append(n.writers, h)
 	n.mu.Unlock()
-	if keep || (!write && n.storePages(data, mark)) {
-		fuseFlags |= fuse.FOPEN_KEEP_CACHE
-	}
 	return h, fuseFlags, 0
 }
 
-// maxStored bounds the values Open pushes into the kernel's page cache.
-const maxStored = 128 << 10
+// Read serves READ. An open with a handle is served by it; a read-only
+// open of a small value has none (see Open) and is served from the cache,
+// current at the time of the read. Its znode deleted, the read fails with
+// ESTALE, as NFS does for a file removed on the server.
+func (n *fileNode) Read(ctx context.Context, fh gofs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	if r, ok := fh.(gofs.FileReader); ok {
+		return r.Read(ctx, dest, off)
+	}
+	stats.reads.Add(1)
+	ctx, cancel := n.fs.ctx(ctx)
+	defer cancel()
+	data, st, err := n.fs.src.Data(ctx, n.path)
+	if errors.Is(err, zkclient.ErrNoNode) || (err == nil && !n.sameZnode(&st)) {
+		return nil, syscall.ESTALE
+	}
+	if err != nil {
+		return nil, n.fs.errno("get", n.path, err)
+	}
+	if off >= int64(len(data)) {
+		return fuse.ReadResultData(nil), 0
+	}
+	return fuse.ReadResultData(data[off:min(off+int64(len(dest)), int64(len(data)))]), 0
+}
+
+// Fsync commits through the handle; an open without one has nothing to
+// commit.
+func (n *fileNode) Fsync(ctx context.Context, fh gofs.FileHandle, flags uint32) syscall.Errno {
+	if f, ok := fh.(gofs.FileFsyncer); ok {
+		return f.Fsync(ctx, flags)
+	}
+	return 0
+}
+
+const (
+	// maxStored bounds the values Open pushes into the kernel's page cache.
+	maxStored = 128 << 10
+	// pageSize bounds the values read-only opens serve without a handle.
+	pageSize = 4096
+)
 
 // storePages puts data into the kernel's page cache before a read-only
 // open is answered (FUSE_NOTIFY_STORE), so that the reads that follow are
