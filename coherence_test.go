@@ -299,4 +299,37 @@ func TestPagesStored(t *testing.T) {
 	eventually(t, "the remote value", func() bool {
 		return readVia(t, e.p(small+"/.data")) == "changed elsewhere"
 	})
+
+	// Pages the kernel dropped: the open (which has no handle: one page)
+	// gets its READ answered from the cache, and an error once the znode
+	// is gone.
+	f, err := os.Open(e.p(small + "/.data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dropPageCache := func() {
+		if err := os.WriteFile("/proc/sys/vm/drop_caches", []byte("1"), 0); err != nil {
+			t.Fatalf("dropping the page cache: %v", err)
+		}
+	}
+	dropPageCache()
+	before = zkfs.ReadStats()
+	buf := make([]byte, 100)
+	if n, err := f.ReadAt(buf, 0); string(buf[:n]) != "changed elsewhere" {
+		t.Fatalf("read after the pages were dropped: %q %v", buf[:n], err)
+	}
+	if after := zkfs.ReadStats(); after.Reads != before.Reads+1 {
+		t.Fatalf("read after the pages were dropped: %d READ requests, want 1", after.Reads-before.Reads)
+	}
+	if err := e.cl.Delete(testCtx(t), small, -1); err != nil {
+		t.Fatal(err)
+	}
+	// (The kernel refreshes the size first, and that GETATTR already says
+	// ENOENT; a READ that got through would say ESTALE.)
+	eventually(t, "an error reading the deleted znode's open file", func() bool {
+		dropPageCache()
+		_, err := f.ReadAt(buf, 0)
+		return errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ESTALE)
+	})
 }
