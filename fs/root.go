@@ -228,9 +228,9 @@ func NewRoot(src Source, opts Options) (*Root, error) {
 	return r, nil
 }
 
-// ctx bounds a ZooKeeper request made for one kernel request.
+// ctx bounds the ZooKeeper requests made for one kernel request (opctx.go).
 func (f *fsys) ctx(parent context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(parent, f.opts.OpTimeout)
+	return newOpCtx(parent, f.opts.OpTimeout)
 }
 
 // errno maps err (see errno.go) and logs it unless it is the caller's own.
