@@ -81,7 +81,9 @@ func (n *fileNode) dirtySize() (int, bool) {
 	return 0, false
 }
 
-// Open snapshots the value (and, for writing, its version) into a handle.
+// Open snapshots the value (and, for writing, its version) into a handle;
+// a read-only open of a value up to a page needs none (see below). Read-only
+// opens also put the value into the kernel's page cache (storePages).
 func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	write := flags&syscall.O_ACCMODE != syscall.O_RDONLY
 	if write && n.fs.opts.ReadOnly {
