@@ -107,6 +107,8 @@ func TestLeafListedFromStat(t *testing.T) {
 	mustCreate(t, other, "/leaf", "v")
 	mustCreate(t, other, "/inner", "")
 	mustCreate(t, other, "/inner/k", "")
+	// Events applied first: a read racing one is not stored, and would be fetched again.
+	h.rec.waitSeq(t, 0, inv(Created, "/leaf"), inv(Created, "/inner"), inv(Created, "/inner/k"))
 	h.wantData(t, "/leaf", "v")
 	h.wantData(t, "/inner", "")
 	before := h.Stats().Misses
@@ -114,9 +116,11 @@ func TestLeafListedFromStat(t *testing.T) {
 	if m := h.Stats().Misses; m != before {
 		t.Fatalf("listing a leaf after reading it asked ZooKeeper (%d misses, want %d)", m, before)
 	}
-	h.wantChildren(t, "/inner", "k") // a stat with children is not a list: fetched
-	if m := h.Stats().Misses; m != before+1 {
-		t.Fatalf("listing /inner: %d misses, want %d", m, before+1)
+	// A stat with children is not a list: fetched (the listing's read-ahead of /inner/k may
+	// count a miss of its own meanwhile).
+	h.wantChildren(t, "/inner", "k")
+	if m := h.Stats().Misses; m < before+1 {
+		t.Fatalf("listing /inner: %d misses, want at least %d", m, before+1)
 	}
 
 	// A list derived from a stat does not make names absent: a child another client
