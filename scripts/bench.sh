@@ -317,7 +317,8 @@ done
 # ---------------------------------------------------------------- 1b. the FUSE floor
 # One warm data file of the mount, the same bytes on tmpfs, and the one file of a go-fuse
 # server that does nothing but answer (fsbench floor), each opened, read and closed 20,000
-# times in a row: what FUSE costs per file on this machine, and what zkfs adds to it.
+# times in a row (the order rotates run by run): what FUSE costs per file on this machine, and
+# what zkfs adds to it.
 log "1b. open+read+close of one warm file: zkfs, a do-nothing FUSE server, tmpfs"
 "$bin/fsbench" floor --mount "$mnt3" --size "$size" >>"$logs/floor.log" 2>&1 &
 floor_pid=$!
@@ -327,8 +328,9 @@ until mounted "$mnt3"; do
 	((SECONDS < deadline)) || die "fsbench floor did not mount within 30 s"
 	sleep 0.01
 done
+floor_orders=("zkfs floor tmpfs" "floor tmpfs zkfs" "tmpfs zkfs floor") # rotated run by run
 for ((r = 1; r <= runs; r++)); do
-	for side in zkfs floor tmpfs; do
+	for side in ${floor_orders[r % 3]}; do
 		case "$side" in
 		zkfs) f="$mnt/d000/l000/.data" ;;
 		floor) f="$mnt3/f" ;;
