@@ -157,10 +157,7 @@ func (n *fileNode) Read(ctx context.Context, fh gofs.FileHandle, dest []byte, of
 	if err != nil {
 		return nil, n.fs.errno("get", n.path, err)
 	}
-	if off >= int64(len(data)) {
-		return fuse.ReadResultData(nil), 0
-	}
-	return fuse.ReadResultData(data[off:min(off+int64(len(dest)), int64(len(data)))]), 0
+	return fuse.ReadResultData(window(data, len(dest), off)), 0
 }
 
 // Fsync commits through the handle; an open without one has nothing to

@@ -77,11 +77,16 @@ func (h *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadRes
 			h.data, h.version, h.mzxid = data, st.Version, st.Mzxid
 		}
 	}
-	if off >= int64(len(h.data)) {
-		return fuse.ReadResultData(nil), 0
+	return fuse.ReadResultData(window(h.data, len(dest), off)), 0
+}
+
+// window returns what a read of size bytes at off gets from data: the
+// part of data there, empty at or past its end.
+func window(data []byte, size int, off int64) []byte {
+	if off < 0 || off >= int64(len(data)) {
+		return nil
 	}
-	end := min(off+int64(len(dest)), int64(len(h.data)))
-	return fuse.ReadResultData(h.data[off:end]), 0
+	return data[off:min(off+int64(size), int64(len(data)))]
 }
 
 // Write edits the buffer. With O_APPEND the data always goes at the end of

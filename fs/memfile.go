@@ -278,11 +278,7 @@ func (n *memNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint
 func (n *memNode) Read(ctx context.Context, fh gofs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
 	n.d.mu.Lock()
 	defer n.d.mu.Unlock()
-	if off >= int64(len(n.d.data)) {
-		return fuse.ReadResultData(nil), 0
-	}
-	end := min(off+int64(len(dest)), int64(len(n.d.data)))
-	return fuse.ReadResultData(append([]byte(nil), n.d.data[off:end]...)), 0
+	return fuse.ReadResultData(append([]byte(nil), window(n.d.data, len(dest), off)...)), 0
 }
 
 // Write edits the file; it cannot grow beyond what a znode may hold (EFBIG),
