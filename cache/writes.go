@@ -53,7 +53,7 @@ func (c *Cache) CreateMode(ctx context.Context, path string, data []byte, mode j
 	c.removeSubtree(c.lookup(path))
 	e := c.getOrCreate(path)
 	e.setData(slices.Clone(data), st)
-	e.hasChildren, e.children, e.childrenFromStat = true, []string{}, false
+	e.setChildren([]string{}, st) // just created: no children, a fetched-grade list
 	c.updated(e)
 	if par := c.lookup(pp); par != nil {
 		par.negative = false
