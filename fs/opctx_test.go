@@ -7,6 +7,16 @@ import (
 	"time"
 )
 
+// waitClosed fails t unless done is closed within 10 s.
+func waitClosed(t *testing.T, done <-chan struct{}, when string) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("Done not closed %s", when)
+	}
+}
+
 func TestOpCtx(t *testing.T) {
 	t.Run("TimesOut", func(t *testing.T) {
 		ctx, cancel := newOpCtx(context.Background(), 20*time.Millisecond)
@@ -14,11 +24,7 @@ func TestOpCtx(t *testing.T) {
 		if err := ctx.Err(); err != nil {
 			t.Fatalf("fresh: %v", err)
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(10 * time.Second):
-			t.Fatal("Done not closed after the timeout")
-		}
+		waitClosed(t, ctx.Done(), "after the timeout")
 		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			t.Fatalf("after the timeout: %v", ctx.Err())
 		}
@@ -40,11 +46,7 @@ func TestOpCtx(t *testing.T) {
 		defer cancel()
 		done := ctx.Done()
 		pcancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatal("Done not closed when the kernel request was interrupted")
-		}
+		waitClosed(t, done, "when the kernel request was interrupted")
 		if !errors.Is(ctx.Err(), context.Canceled) {
 			t.Fatalf("after the parent's cancel: %v", ctx.Err())
 		}
@@ -63,11 +65,7 @@ func TestOpCtx(t *testing.T) {
 		ctx, cancel = newOpCtx(context.Background(), time.Hour)
 		done := ctx.Done()
 		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatal("Done not closed by cancel")
-		}
+		waitClosed(t, done, "by cancel")
 	})
 	t.Run("EarlierParentDeadline", func(t *testing.T) {
 		parent, pcancel := context.WithTimeout(context.Background(), time.Minute)
