@@ -218,16 +218,21 @@ free_port() {
 
 # start_zkfs CHROOT MOUNTPOINT: run the daemon in the background, wait for the mount.
 start_zkfs() {
-	local chroot="$1" m="$2" deadline
+	local chroot="$1" m="$2"
 	"$bin/zkfs" "${zkfs_flags[@]}" "127.0.0.1:$port$chroot" "$m" >>"$logs/zkfs.log" 2>&1 &
 	zkfs_pid=$! zkfs_mnt="$m"
-	deadline=$((SECONDS + 60))
+	wait_mounted zkfs "$zkfs_pid" "$m" "$logs/zkfs.log"
+}
+
+# wait_mounted NAME PID MOUNTPOINT LOG: wait (60 s at most) until PID has mounted MOUNTPOINT.
+wait_mounted() {
+	local name="$1" pid="$2" m="$3" logf="$4" deadline=$((SECONDS + 60))
 	until mounted "$m"; do
-		if ! alive "$zkfs_pid"; then
-			tail -n 20 "$logs/zkfs.log" >&2
-			die "zkfs exited before mounting $m (log above)"
+		if ! alive "$pid"; then
+			tail -n 20 "$logf" >&2
+			die "$name exited before mounting $m (log above)"
 		fi
-		((SECONDS < deadline)) || die "zkfs did not mount $m within 60 s (log: $logs/zkfs.log)"
+		((SECONDS < deadline)) || die "$name did not mount $m within 60 s (log: $logf)"
 		sleep 0.01
 	done
 }
@@ -322,12 +327,7 @@ done
 log "1b. open+read+close of one warm file: zkfs, a do-nothing FUSE server, tmpfs"
 "$bin/fsbench" floor --mount "$mnt3" --size "$size" >>"$logs/floor.log" 2>&1 &
 floor_pid=$!
-deadline=$((SECONDS + 30))
-until mounted "$mnt3"; do
-	alive "$floor_pid" || die "fsbench floor exited before mounting (log: $logs/floor.log)"
-	((SECONDS < deadline)) || die "fsbench floor did not mount within 30 s"
-	sleep 0.01
-done
+wait_mounted "fsbench floor" "$floor_pid" "$mnt3" "$logs/floor.log"
 floor_orders=("zkfs floor tmpfs" "floor tmpfs zkfs" "tmpfs zkfs floor") # rotated run by run
 for ((r = 1; r <= runs; r++)); do
 	for side in ${floor_orders[r % 3]}; do
