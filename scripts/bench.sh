@@ -26,8 +26,10 @@ with zkfs, and measures, each run alternating with its reference:
   propagation    setData by another session until a read of the mount sees the bytes,
                  and until an inotify event arrives  vs a go-zookeeper watch on another session
   RSS            of the daemon after the cold grep walked the whole tree
-  FUSE floor     open+read+close of one warm file, p50: zkfs vs a do-nothing go-fuse
-                 server (fsbench floor), and that server vs tmpfs: what FUSE itself costs
+  FUSE floor     warm cat, cold grep and cold read are also run on the same tree served
+                 by a go-fuse server that does nothing but answer from memory (fsbench
+                 floor): what FUSE alone costs on this machine, against the same reference;
+                 and open+read+close of one warm file, p50: zkfs vs that server vs tmpfs
   with --big:    RSS after walking a 101,001-znode tree; 'ls' of a znode with 100,000
                  children vs one go-zookeeper getChildren
 
@@ -42,6 +44,8 @@ Options:
   --port P         client port for the server (default: a free one from 20000-39999)
   --zkfs-flags S   extra flags for the zkfs daemon (one string, split on spaces)
   --zkfs-bin PATH  measure this zkfs binary instead of building one from the tree
+  --floor-flags S  extra flags for the do-nothing server (e.g. --no-open, to go with a
+                   read-only zkfs, which the kernel opens files for by itself)
   --keep           keep the work directory (logs) after the run
   -h, --help       this help
 
@@ -59,7 +63,7 @@ die() {
 log() { echo "bench.sh: $*" >&2; }
 
 # ---------------------------------------------------------------- options
-quick=0 big=0 runs="" port="" keep=0 zkfs_extra="" zkfs_bin="" setdata=""
+quick=0 big=0 runs="" port="" keep=0 zkfs_extra="" zkfs_bin="" setdata="" floor_extra=""
 while (($# > 0)); do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
@@ -81,6 +85,9 @@ while (($# > 0)); do
 	--zkfs-flags)
 		[[ $# -ge 2 ]] || die "--zkfs-flags needs a string"
 		zkfs_extra="$2"; shift ;;
+	--floor-flags)
+		[[ $# -ge 2 ]] || die "--floor-flags needs a string"
+		floor_extra="$2"; shift ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 	shift
@@ -99,6 +106,7 @@ nodes=$((1 + dirs + dirs * leaves))
 big_nodes=$((1 + big_dirs + big_dirs * big_leaves))
 needle=zkfs-needle # = fsbench's Needle
 read -r -a zkfs_flags <<<"$zkfs_extra"
+read -r -a floor_flags <<<"$floor_extra"
 
 # ---------------------------------------------------------------- checks
 [[ "$(id -u)" == 0 ]] || die "run as root (zkfs mounts directly with mount(2); the tmpfs copy needs mount)"
@@ -149,7 +157,7 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	stop_zkfs
-	if [[ -n "$floor_pid" ]]; then kill -TERM "$floor_pid" 2>/dev/null || true; wait "$floor_pid" 2>/dev/null || true; fi
+	stop_floor
 	local d
 	for d in "$mnt" "$mnt2" "$mnt3" "$tmpfs"; do
 		if mounted "$d"; then umount "$d" 2>/dev/null || umount -l "$d" 2>/dev/null || true; fi
@@ -242,6 +250,28 @@ remount() { # remount CHROOT MOUNTPOINT: a fresh daemon, nothing cached anywhere
 	start_zkfs "$1" "$2"
 }
 
+# start_floor: (re)start the do-nothing FUSE server on $mnt3, serving the tree; a fresh
+# mount, so that the kernel holds nothing of it.
+start_floor() {
+	stop_floor
+	"$bin/fsbench" floor "${floor_flags[@]}" --mount "$mnt3" --dirs "$dirs" --leaves "$leaves" --size "$size" --needle \
+		>>"$logs/floor.log" 2>&1 &
+	floor_pid=$!
+	wait_mounted "fsbench floor" "$floor_pid" "$mnt3" "$logs/floor.log"
+}
+
+stop_floor() {
+	local pid="$floor_pid"
+	floor_pid=""
+	[[ -n "$pid" ]] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	if mounted "$mnt3"; then umount "$mnt3" 2>/dev/null || umount -l "$mnt3" 2>/dev/null || true; fi
+}
+
+# The order of the three sides of a measure, rotated run by run.
+orders3=("ref zkfs floor" "zkfs floor ref" "floor ref zkfs")
+
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # ---------------------------------------------------------------- build
@@ -271,6 +301,7 @@ echo "  server:      ZooKeeper ${zk_version:-?} standalone, NettyServerCnxnFacto
 echo "  reference:   github.com/go-zookeeper/zk v1.0.4 (bench/fsbench); tmpfs for the warm measures"
 echo "  machine:     $(nproc) cores, $(uname -r), load average $load_start at start"
 echo "  zkfs flags:  ${zkfs_extra:-(defaults)}"
+echo "  floor:       fsbench floor, the same tree from a go-fuse server that only answers; flags: ${floor_extra:-(defaults)}"
 echo "  tree:        1 + $dirs x (1 + $leaves) = $nodes znodes, $size bytes each; $runs runs per measure$([[ $quick == 1 ]] && echo ' (--quick)')"
 echo
 
@@ -296,26 +327,34 @@ find_cmd() { timeout 600 find "$1" | wc -l; }
 cat_cmd() { timeout 600 find "$1" -name .data -exec cat {} + | wc -c; }
 content() { (cd "$1" && find . -name .data | sort | xargs cat | md5sum | cut -d' ' -f1); }
 
-log "1. warm find / cat"
+log "1. warm find / cat (zkfs, tmpfs, the do-nothing FUSE server)"
 start_zkfs /fsbench "$mnt"
+start_floor
 want_find="$(find_cmd "$tmpfs")" want_cat="$(cat_cmd "$tmpfs")"
-got_find="$(find_cmd "$mnt")"
-got_cat="$(cat_cmd "$mnt")"
-[[ "$got_find" == "$want_find" ]] || flag_bad find "find listed $got_find entries, tmpfs $want_find"
-[[ "$got_cat" == "$want_cat" ]] || flag_bad cat "cat read $got_cat bytes, tmpfs $want_cat"
-if ! diff <(cd "$tmpfs" && find . | sort) <(cd "$mnt" && find . | sort) >"$logs/find.diff"; then
-	flag_bad find "the mount's names differ from the tmpfs copy (see $logs/find.diff)"
-fi
-[[ "$(content "$mnt")" == "$(content "$tmpfs")" ]] || flag_bad cat "the data files' contents differ from the tmpfs copy"
+for side in zkfs floor; do
+	d="$mnt"
+	if [[ "$side" == floor ]]; then d="$mnt3"; fi
+	got_find="$(find_cmd "$d")"
+	got_cat="$(cat_cmd "$d")"
+	[[ "$got_find" == "$want_find" ]] || flag_bad "find_$side" "find listed $got_find entries, tmpfs $want_find"
+	[[ "$got_cat" == "$want_cat" ]] || flag_bad "cat_$side" "cat read $got_cat bytes, tmpfs $want_cat"
+	if ! diff <(cd "$tmpfs" && find . | sort) <(cd "$d" && find . | sort) >"$logs/find-$side.diff"; then
+		flag_bad "find_$side" "the names on $side differ from the tmpfs copy (see $logs/find-$side.diff)"
+	fi
+	[[ "$(content "$d")" == "$(content "$tmpfs")" ]] || flag_bad "cat_$side" "the data files' contents on $side differ from the tmpfs copy"
+done
 
 for ((r = 1; r <= runs; r++)); do
-	for side in $( ((r % 2)) && echo "ref zkfs" || echo "zkfs ref"); do
-		d="$tmpfs"
-		if [[ "$side" == zkfs ]]; then d="$mnt"; fi
+	for side in ${orders3[r % 3]}; do
+		case "$side" in
+		ref) d="$tmpfs" ;;
+		zkfs) d="$mnt" ;;
+		floor) d="$mnt3" ;;
+		esac
 		now_us t0; n="$(find_cmd "$d")"; record "find_$side" "$(ms_since "$t0")"
-		[[ "$side" == ref || "$n" == "$want_find" ]] || flag_bad find "run $r: $n entries, want $want_find"
+		[[ "$side" == ref || "$n" == "$want_find" ]] || flag_bad "find_$side" "run $r: $n entries, want $want_find"
 		now_us t0; n="$(cat_cmd "$d")"; record "cat_$side" "$(ms_since "$t0")"
-		[[ "$side" == ref || "$n" == "$want_cat" ]] || flag_bad cat "run $r: $n bytes, want $want_cat"
+		[[ "$side" == ref || "$n" == "$want_cat" ]] || flag_bad "cat_$side" "run $r: $n bytes, want $want_cat"
 	done
 done
 
@@ -324,62 +363,54 @@ done
 # server that does nothing but answer (fsbench floor), each opened, read and closed 20,000
 # times in a row (the order rotates run by run): what FUSE costs per file on this machine, and
 # what zkfs adds to it.
-log "1b. open+read+close of one warm file: zkfs, a do-nothing FUSE server, tmpfs"
-"$bin/fsbench" floor --mount "$mnt3" --size "$size" >>"$logs/floor.log" 2>&1 &
-floor_pid=$!
-wait_mounted "fsbench floor" "$floor_pid" "$mnt3" "$logs/floor.log"
-floor_orders=("zkfs floor tmpfs" "floor tmpfs zkfs" "tmpfs zkfs floor") # rotated run by run
+log "1b. open+read+close of one warm file: zkfs, the do-nothing FUSE server, tmpfs"
 for ((r = 1; r <= runs; r++)); do
-	for side in ${floor_orders[r % 3]}; do
-		case "$side" in
-		zkfs) f="$mnt/d000/l000/.data" ;;
-		floor) f="$mnt3/f" ;;
-		tmpfs) f="$tmpfs/d000/l000/.data" ;;
-		esac
-		out="$(fsb openloop --file "$f" --n 20000)"
+	for side in ${orders3[r % 3]}; do
+		out="$(fsb openloop --file "$(case "$side" in ref) echo "$tmpfs" ;; zkfs) echo "$mnt" ;; floor) echo "$mnt3" ;; esac)/d000/l000/.data" --n 20000)"
 		record "open_$side" "$(kv p50_us "$out")"
 	done
 done
-kill -TERM "$floor_pid" 2>/dev/null || true
-wait "$floor_pid" 2>/dev/null || true
-floor_pid=""
 
 # ---------------------------------------------------------------- 2. cold grep, RSS
 log "2. cold grep -r (remount before each run)"
-want_hit="$mnt/d$(printf %03d $((dirs / 2)))/l$(printf %03d $((leaves / 2)))/.data"
+want_hit="/d$(printf %03d $((dirs / 2)))/l$(printf %03d $((leaves / 2)))/.data"
 for ((r = 1; r <= runs; r++)); do
-	for side in $( ((r % 2)) && echo "ref zkfs" || echo "zkfs ref"); do
-		if [[ "$side" == ref ]]; then
+	for side in ${orders3[r % 3]}; do
+		case "$side" in
+		ref)
 			out="$(fsb walk --servers "$servers" --root /fsbench --inflight 64 --want "$nodes")"
 			record grep_ref "$(awk -v s="$(kv seconds "$out")" 'BEGIN { printf "%.3f", s * 1000 }')"
-			continue
-		fi
-		remount /fsbench "$mnt"
+			continue ;;
+		zkfs) remount /fsbench "$mnt"; d="$mnt" ;;
+		floor) start_floor; d="$mnt3" ;;
+		esac
 		now_us t0
-		timeout 600 grep -r "$needle" "$mnt" >"$logs/grep.out" || true
-		record grep_zkfs "$(ms_since "$t0")"
+		timeout 600 grep -r "$needle" "$d" >"$logs/grep.out" || true
+		record "grep_$side" "$(ms_since "$t0")"
 		hits="$(cut -d: -f1 "$logs/grep.out" | tr '\n' ' ')"
-		[[ "$hits" == "$want_hit " ]] || flag_bad grep "run $r: grep found '${hits}', want '$want_hit'"
-		record rss_small "$(kv rss_mb "$(fsb rss --pid "$zkfs_pid")")"
+		[[ "$hits" == "$d$want_hit " ]] || flag_bad "grep_$side" "run $r: grep found '${hits}', want '$d$want_hit'"
+		if [[ "$side" == zkfs ]]; then record rss_small "$(kv rss_mb "$(fsb rss --pid "$zkfs_pid")")"; fi
 	done
 done
 
 # ---------------------------------------------------------------- 3. cold single read
 log "3. cold read of one data file (remount before each run)"
 for ((r = 1; r <= runs; r++)); do
-	for side in $( ((r % 2)) && echo "ref zkfs" || echo "zkfs ref"); do
+	for side in ${orders3[r % 3]}; do
 		if [[ "$side" == ref ]]; then
 			out="$(fsb get --servers "$servers" --root /fsbench --dirs "$dirs" --leaves "$leaves" --size "$size")"
 		else
-			remount /fsbench "$mnt"
-			if ! out="$(fsb coldread --mount "$mnt" --root /fsbench --dirs "$dirs" --leaves "$leaves" --size "$size" --needle 2>"$logs/coldread.err")"; then
-				flag_bad read "run $r: $(cat "$logs/coldread.err")"
+			d="$mnt"
+			if [[ "$side" == zkfs ]]; then remount /fsbench "$mnt"; else start_floor; d="$mnt3"; fi
+			if ! out="$(fsb coldread --mount "$d" --root /fsbench --dirs "$dirs" --leaves "$leaves" --size "$size" --needle 2>"$logs/coldread.err")"; then
+				flag_bad "read_$side" "run $r: $(cat "$logs/coldread.err")"
 				continue
 			fi
 		fi
 		record "read_$side" "$(kv p50_us "$out")"
 	done
 done
+stop_floor
 
 # ---------------------------------------------------------------- 4. propagation
 log "4. propagation ($prop_n setData calls per run)"
@@ -473,10 +504,14 @@ echo "Medians of $runs runs; load average $load_start at start, $(loadavg) at th
 echo
 echo "| measure | zkfs median | reference median | ratio | target | holds? |"
 echo "|---|---|---|---|---|---|"
-row "warm \`find MNT \\| wc -l\` ($((2 * nodes)) entries) vs tmpfs" "$(median find_zkfs)" "$(median find_ref)" ms ratio 1.5 find
-row "warm \`find MNT -name .data -exec cat {} +\` vs tmpfs" "$(median cat_zkfs)" "$(median cat_ref)" ms ratio 1.5 cat
-row "cold \`grep -r $needle MNT\` vs 64-way go-zk walk" "$(median grep_zkfs)" "$(median grep_ref)" ms ratio 1.5 grep
-row "cold read of one data file, p50 vs go-zk getData p50" "$(median read_zkfs)" "$(median read_ref)" µs ratio 1.5 read
+row "warm \`find MNT \\| wc -l\` ($((2 * nodes)) entries) vs tmpfs" "$(median find_zkfs)" "$(median find_ref)" ms ratio 1.5 find_zkfs
+row "— the same through the do-nothing FUSE server" "$(median find_floor)" "$(median find_ref)" ms none "" find_floor
+row "warm \`find MNT -name .data -exec cat {} +\` vs tmpfs" "$(median cat_zkfs)" "$(median cat_ref)" ms ratio 1.5 cat_zkfs
+row "— the same through the do-nothing FUSE server" "$(median cat_floor)" "$(median cat_ref)" ms none "" cat_floor
+row "cold \`grep -r $needle MNT\` vs 64-way go-zk walk" "$(median grep_zkfs)" "$(median grep_ref)" ms ratio 1.5 grep_zkfs
+row "— the same through the do-nothing FUSE server" "$(median grep_floor)" "$(median grep_ref)" ms none "" grep_floor
+row "cold read of one data file, p50 vs go-zk getData p50" "$(median read_zkfs)" "$(median read_ref)" µs ratio 1.5 read_zkfs
+row "— the same through the do-nothing FUSE server" "$(median read_floor)" "$(median read_ref)" µs none "" read_floor
 row "propagation setData → read sees it, p50 (ref: go-zk watch)" "$(us2ms "$(median prop_p50)")" "$(us2ms "$(median watch_p50)")" ms abs 2 prop
 row "propagation setData → read sees it, p99 (ref: go-zk watch)" "$(us2ms "$(median prop_p99)")" "$(us2ms "$(median watch_p99)")" ms abs 10 prop
 if [[ "$inotify_na" == 1 || -z "$(median ino_p99)" ]]; then
@@ -485,8 +520,8 @@ else
 	row "propagation setData → inotify event, p99" "$(us2ms "$(median ino_p99)")" "" ms abs 50 prop
 fi
 row "daemon RSS after the cold grep of $nodes znodes" "$(median rss_small)" "" MiB none "" ""
-row "open+read+close of one warm file, p50: zkfs vs a do-nothing go-fuse server" "$(median open_zkfs)" "$(median open_floor)" µs none "" ""
-row "the same: the do-nothing go-fuse server vs tmpfs (the price of FUSE)" "$(median open_floor)" "$(median open_tmpfs)" µs none "" ""
+row "open+read+close of one warm file, p50: zkfs vs the do-nothing FUSE server" "$(median open_zkfs)" "$(median open_floor)" µs none "" ""
+row "the same: the do-nothing FUSE server vs tmpfs (the price of FUSE)" "$(median open_floor)" "$(median open_ref)" µs none "" ""
 if [[ "$big" == 1 ]]; then
 	row "cold \`grep -r\` of $big_nodes znodes vs 64-way go-zk walk" "$(median biggrep_zkfs)" "$(median biggrep_ref)" ms none "" biggrep
 	row "daemon RSS after walking $big_nodes znodes" "$(median rss_big)" "" MiB abs 150 biggrep

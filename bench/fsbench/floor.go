@@ -1,91 +1,259 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
+	"path"
+	"sync/atomic"
 	"syscall"
 	"time"
 
-	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 )
 
-// The FUSE floor: what one open+read+close of a file whose pages the kernel
-// already holds costs through a go-fuse server that does nothing else. The
-// kernel still sends OPEN (answered at once, keep the pages, no FLUSH) and
-// RELEASE; zkfs answers those for a warm data file the same way, so the
-// difference between the two is zkfs's own work, and the difference between
-// this server and tmpfs is the price of FUSE (two requests, each a round
-// trip through the kernel to the server's threads) on the machine.
+// The FUSE floor: the benchmark tree served by a go-fuse server that does
+// nothing but answer from memory, through go-fuse's raw interface (no node
+// tree, no locks, no ZooKeeper). It answers the kernel the way zkfs does: no
+// OPENDIR (ENOSYS), so the kernel caches listings itself; READDIRPLUS with
+// every entry looked up; names and attributes valid for an hour; read-only
+// opens that keep the pages, with the data pushed into the page cache at the
+// first open (FUSE_NOTIFY_STORE) so that no READ follows. Whatever a command
+// costs through this server is what FUSE itself costs on the machine; the
+// difference to zkfs is zkfs's own work, including ZooKeeper.
 
-// floorFile is the only file of the floor file system.
-type floorFile struct {
-	gofs.Inode
-	data []byte
+// floorNode is a directory (a znode) or the data file inside one.
+type floorNode struct {
+	dir    bool
+	kids   []fuse.DirEntry   // directories: ".", "..", the data file, then the children
+	byName map[string]uint64 // directories: node id by name, for LOOKUP
+	data   []byte            // data files: the bytes
+	stored atomic.Bool       // data files: pushed into the kernel's page cache
 }
 
-var (
-	_ gofs.NodeOpener    = (*floorFile)(nil)
-	_ gofs.NodeGetattrer = (*floorFile)(nil)
-	_ gofs.NodeReader    = (*floorFile)(nil)
-)
+// floorFS is the raw file system; node ids index nodes (1 is the root).
+// nodes is written once before mounting and only read after.
+type floorFS struct {
+	fuse.RawFileSystem
+	nodes  []*floorNode
+	srv    *fuse.Server
+	store  bool
+	noOpen bool
+}
 
-func (f *floorFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	if flags&syscall.O_ACCMODE != syscall.O_RDONLY {
-		return nil, 0, syscall.EROFS
+const floorTTL = time.Hour // what zkfs gives names and attributes by default
+
+func newFloorFS(t *tree, dataName string, store bool) *floorFS {
+	f := &floorFS{RawFileSystem: fuse.NewDefaultRawFileSystem(), nodes: []*floorNode{nil}, store: store}
+	ids := map[string]uint64{}
+	for _, level := range t.levels() {
+		for _, nd := range level {
+			parent := uint64(1)
+			if nd.rel != "" {
+				parent = ids[parentRel(nd.rel)]
+			}
+			id := f.add(&floorNode{dir: true, byName: map[string]uint64{}})
+			ids[nd.rel] = id
+			if nd.rel == "" {
+				parent = id
+			}
+			self := f.nodes[id]
+			self.kids = append(self.kids,
+				fuse.DirEntry{Name: ".", Mode: syscall.S_IFDIR, Ino: id},
+				fuse.DirEntry{Name: "..", Mode: syscall.S_IFDIR, Ino: parent})
+			f.link(id, dataName, f.add(&floorNode{data: nd.data}))
+			if nd.rel != "" {
+				f.link(parent, baseName(nd.rel), id)
+			}
+		}
 	}
-	return nil, fuse.FOPEN_KEEP_CACHE | fuse.FOPEN_NOFLUSH, 0
+	return f
 }
 
-func (f *floorFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	out.Mode = syscall.S_IFREG | 0o444
-	out.Size = uint64(len(f.data))
-	out.Nlink = 1
-	return 0
+func (f *floorFS) add(n *floorNode) uint64 {
+	f.nodes = append(f.nodes, n)
+	return uint64(len(f.nodes) - 1)
 }
 
-func (f *floorFile) Read(ctx context.Context, fh gofs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	if off >= int64(len(f.data)) {
-		return fuse.ReadResultData(nil), 0
+func (f *floorFS) link(dir uint64, name string, id uint64) {
+	mode := uint32(syscall.S_IFREG)
+	if f.nodes[id].dir {
+		mode = syscall.S_IFDIR
 	}
-	return fuse.ReadResultData(f.data[off:min(off+int64(len(dest)), int64(len(f.data)))]), 0
+	d := f.nodes[dir]
+	d.kids = append(d.kids, fuse.DirEntry{Name: name, Mode: mode, Ino: id})
+	d.byName[name] = id
 }
 
-// floorRoot is the root directory, holding one file named "f".
-type floorRoot struct {
-	gofs.Inode
-	size int
+// parentRel and baseName split a tree-relative path ("" is the root).
+func parentRel(r string) string {
+	if d := path.Dir(r); d != "." {
+		return d
+	}
+	return ""
 }
 
-func (r *floorRoot) OnAdd(ctx context.Context) {
-	f := &floorFile{data: bytes.Repeat([]byte{'x'}, r.size)}
-	r.AddChild("f", r.NewPersistentInode(ctx, f, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: 2}), false)
+func baseName(r string) string { return path.Base(r) }
+
+func (f *floorFS) node(id uint64) *floorNode {
+	if id == 0 || id >= uint64(len(f.nodes)) {
+		return nil
+	}
+	return f.nodes[id]
+}
+
+func (f *floorFS) attr(id uint64, a *fuse.Attr) {
+	n := f.nodes[id]
+	a.Ino = id
+	if n.dir {
+		a.Mode, a.Nlink = syscall.S_IFDIR|0o755, 2
+	} else {
+		a.Mode, a.Nlink, a.Size = syscall.S_IFREG|0o444, 1, uint64(len(n.data))
+		a.Blocks = (a.Size + 511) / 512
+	}
+	a.Blksize = 4096
+}
+
+func (f *floorFS) entry(id uint64, out *fuse.EntryOut) {
+	out.NodeId = id
+	f.attr(id, &out.Attr)
+	out.SetEntryTimeout(floorTTL)
+	out.SetAttrTimeout(floorTTL)
+}
+
+func (f *floorFS) String() string      { return "fsbench-floor" }
+func (f *floorFS) Init(s *fuse.Server) { f.srv = s }
+
+func (f *floorFS) Lookup(cancel <-chan struct{}, h *fuse.InHeader, name string, out *fuse.EntryOut) fuse.Status {
+	d := f.node(h.NodeId)
+	if d == nil || !d.dir {
+		return fuse.ENOTDIR
+	}
+	id, ok := d.byName[name]
+	if !ok {
+		return fuse.ENOENT
+	}
+	f.entry(id, out)
+	return fuse.OK
+}
+
+func (f *floorFS) GetAttr(cancel <-chan struct{}, in *fuse.GetAttrIn, out *fuse.AttrOut) fuse.Status {
+	if f.node(in.NodeId) == nil {
+		return fuse.ENOENT
+	}
+	f.attr(in.NodeId, &out.Attr)
+	out.SetTimeout(floorTTL)
+	return fuse.OK
+}
+
+// OpenDir answers ENOSYS: the kernel then opens directories itself and
+// caches their listings (what zkfs does too).
+func (f *floorFS) OpenDir(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
+	return fuse.ENOSYS
+}
+
+func (f *floorFS) ReadDirPlus(cancel <-chan struct{}, in *fuse.ReadIn, out *fuse.DirEntryList) fuse.Status {
+	d := f.node(in.NodeId)
+	if d == nil || !d.dir {
+		return fuse.ENOTDIR
+	}
+	for i := in.Offset; i < uint64(len(d.kids)); i++ {
+		e := d.kids[i]
+		e.Off = i + 1
+		eo := out.AddDirLookupEntry(e)
+		if eo == nil {
+			break
+		}
+		if e.Name != "." && e.Name != ".." {
+			f.entry(e.Ino, eo)
+		}
+	}
+	return fuse.OK
+}
+
+func (f *floorFS) Open(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
+	if f.noOpen {
+		return fuse.ENOSYS // the kernel stops sending OPEN and RELEASE
+	}
+	n := f.node(in.NodeId)
+	if n == nil || n.dir {
+		return fuse.EISDIR
+	}
+	if in.Flags&syscall.O_ACCMODE != syscall.O_RDONLY {
+		return fuse.EROFS
+	}
+	if f.store && !n.stored.Load() && f.srv.InodeNotifyStoreCache(in.NodeId, 0, n.data).Ok() {
+		n.stored.Store(true)
+	}
+	out.OpenFlags = fuse.FOPEN_KEEP_CACHE | fuse.FOPEN_NOFLUSH
+	return fuse.OK
+}
+
+// Flush, sent at every close of a file opened without OPEN, answers ENOSYS
+// there: the kernel then stops sending it too, and an open+close costs no
+// request at all.
+func (f *floorFS) Flush(cancel <-chan struct{}, in *fuse.FlushIn) fuse.Status {
+	if f.noOpen {
+		return fuse.ENOSYS
+	}
+	return fuse.OK
+}
+
+func (f *floorFS) Read(cancel <-chan struct{}, in *fuse.ReadIn, buf []byte) (fuse.ReadResult, fuse.Status) {
+	n := f.node(in.NodeId)
+	if n == nil || n.dir {
+		return nil, fuse.EISDIR
+	}
+	off := min(in.Offset, uint64(len(n.data)))
+	end := min(off+uint64(len(buf)), uint64(len(n.data)))
+	return fuse.ReadResultData(n.data[off:end]), fuse.OK
+}
+
+func (f *floorFS) Release(cancel <-chan struct{}, in *fuse.ReleaseIn) {}
+
+func (f *floorFS) StatFs(cancel <-chan struct{}, in *fuse.InHeader, out *fuse.StatfsOut) fuse.Status {
+	out.Bsize, out.NameLen = 4096, 255
+	return fuse.OK
 }
 
 // runFloor mounts the floor file system and serves it until SIGINT or
 // SIGTERM.
 func runFloor(args []string) error {
+	var t tree
 	fs := flag.NewFlagSet("floor", flag.ContinueOnError)
+	t.flags(fs)
 	mnt := fs.String("mount", "", "mount point (an empty directory)")
-	size := fs.Int("size", 100, "bytes in the file MOUNT/f")
+	dataName := fs.String("data-name", ".data", "name of the data file in each directory")
+	store := fs.Bool("store", true, "push a file's bytes into the page cache at its first open (as zkfs does)")
+	noOpen := fs.Bool("no-open", false, "answer OPEN with ENOSYS: the kernel then opens files by itself (FUSE_NO_OPEN_SUPPORT)")
+	debug := fs.Bool("debug", false, "log every request")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := t.validate(); err != nil {
 		return err
 	}
 	if *mnt == "" {
 		return fmt.Errorf("--mount is required")
 	}
-	// The same kernel caching zkfs asks for: names and attributes for an hour.
-	hour := time.Hour
-	srv, err := gofs.Mount(*mnt, &floorRoot{size: *size}, &gofs.Options{
-		EntryTimeout: &hour,
-		AttrTimeout:  &hour,
-		MountOptions: fuse.MountOptions{DirectMountStrict: true, FsName: "fsbench-floor", Name: "fsbench"},
+	ffs := newFloorFS(&t, *dataName, *store)
+	ffs.noOpen = *noOpen
+	// The mount options zkfs uses (fs/root.go).
+	srv, err := fuse.NewServer(ffs, *mnt, &fuse.MountOptions{
+		DirectMountStrict:    true,
+		FsName:               "fsbench-floor",
+		Name:                 "fsbench",
+		MaxWrite:             1 << 20,
+		IgnoreSecurityLabels: true,
+		Options:              []string{"default_permissions"},
+		Debug:                *debug,
 	})
 	if err != nil {
+		return err
+	}
+	go srv.Serve()
+	if err := srv.WaitMount(); err != nil {
 		return err
 	}
 	sig := make(chan os.Signal, 1)
@@ -97,48 +265,5 @@ func runFloor(args []string) error {
 		}
 	}()
 	srv.Wait()
-	return nil
-}
-
-// runOpenLoop times open+read+close of one file, call by call, after a
-// warm-up, and reports the percentiles of one call.
-func runOpenLoop(args []string) error {
-	fs := flag.NewFlagSet("openloop", flag.ContinueOnError)
-	file := fs.String("file", "", "file to open, read and close")
-	n := fs.Int("n", 20000, "timed calls")
-	warmup := fs.Int("warmup", 1000, "untimed calls first")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *file == "" || *n < 1 {
-		return fmt.Errorf("--file and a positive --n are required")
-	}
-	buf := make([]byte, 4096)
-	once := func() error {
-		fd, err := syscall.Open(*file, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		if err != nil {
-			return fmt.Errorf("open %s: %w", *file, err)
-		}
-		_, rerr := syscall.Read(fd, buf)
-		cerr := syscall.Close(fd)
-		if rerr != nil {
-			return fmt.Errorf("read %s: %w", *file, rerr)
-		}
-		return cerr
-	}
-	for i := 0; i < *warmup; i++ {
-		if err := once(); err != nil {
-			return err
-		}
-	}
-	d := make(durations, 0, *n)
-	for i := 0; i < *n; i++ {
-		start := time.Now()
-		if err := once(); err != nil {
-			return err
-		}
-		d = append(d, time.Since(start))
-	}
-	d.report("")
 	return nil
 }
