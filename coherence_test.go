@@ -161,6 +161,65 @@ func TestReadOnly(t *testing.T) {
 	}
 }
 
+// TestReadOnlyOpens: on a read-only mount the kernel opens files without
+// asking (one OPEN, answered ENOSYS, and none after it), keeps their pages,
+// and still sees every change made elsewhere through the invalidations
+// alone: small and large values, a change, a deletion.
+func TestReadOnlyOpens(t *testing.T) {
+	e := newMountEnv(t, nil, zkfs.Options{ReadOnly: true})
+	e.create(t, "/rk", []byte("first"))
+	big := strings.Repeat("0123456789abcdef", (300<<10)/16) // several READs
+	e.create(t, "/rk/big", []byte(big))
+	if got := readVia(t, e.p("/rk/.data")); got != "first" {
+		t.Fatalf("first read: %q", got)
+	}
+	before := zkfs.ReadStats()
+	for i := 0; i < 5; i++ {
+		if got := readVia(t, e.p("/rk/.data")); got != "first" {
+			t.Fatalf("read %d: %q", i, got)
+		}
+	}
+	if got := readVia(t, e.p("/rk/big/.data")); got != big {
+		t.Fatalf("read of the 300 KiB value: %d bytes, want %d", len(got), len(big))
+	}
+	after := zkfs.ReadStats()
+	if after.Opens != before.Opens {
+		t.Fatalf("%d OPEN requests for 6 opens after the first, want none", after.Opens-before.Opens)
+	}
+	if after.Reads == before.Reads {
+		t.Fatalf("the 300 KiB value was read without READ requests")
+	}
+	before = zkfs.ReadStats()
+	if got := readVia(t, e.p("/rk/.data")); got != "first" {
+		t.Fatalf("read again: %q", got)
+	}
+	if after := zkfs.ReadStats(); after.Reads != before.Reads || after.Opens != before.Opens {
+		t.Fatalf("a warm read sent %d READ and %d OPEN requests, want none (the pages are kept)",
+			after.Reads-before.Reads, after.Opens-before.Opens)
+	}
+
+	if _, err := e.cl.Set(testCtx(t), "/rk", []byte("changed elsewhere, and longer"), -1); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the remote value", func() bool {
+		return readVia(t, e.p("/rk/.data")) == "changed elsewhere, and longer"
+	})
+	big2 := strings.Repeat("fedcba9876543210", (300<<10)/16)
+	if _, err := e.cl.Set(testCtx(t), "/rk/big", []byte(big2), -1); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the remote large value", func() bool {
+		return readVia(t, e.p("/rk/big/.data")) == big2
+	})
+	if err := e.cl.Delete(testCtx(t), "/rk/big", -1); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "ENOENT for the deleted znode's data file", func() bool {
+		_, err := os.ReadFile(e.p("/rk/big/.data"))
+		return errors.Is(err, syscall.ENOENT)
+	})
+}
+
 // TestWideDirectory: a znode with more children than READDIRPLUS looks up
 // (plusMaxKids) lists every name, and its children can still be looked up.
 func TestWideDirectory(t *testing.T) {

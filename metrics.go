@@ -84,6 +84,8 @@ var (
 		"Data values pushed into the kernel's page cache when a file was opened for reading.", nil, nil)
 	descReads = prometheus.NewDesc("zkfs_data_reads_total",
 		"READ requests the kernel sent for data files (values not in its page cache).", nil, nil)
+	descOpens = prometheus.NewDesc("zkfs_file_opens_total",
+		"OPEN requests the kernel sent for files (read-only mounts: one, then the kernel opens files itself).", nil, nil)
 	descInvalFailed = prometheus.NewDesc("zkfs_kernel_invalidation_failures_total",
 		"Kernel cache invalidations the kernel refused (other than ENOENT).", nil, nil)
 	descInotify = prometheus.NewDesc("zkfs_inotify_events_total",
@@ -97,7 +99,7 @@ var sessionStates = []jute.KeeperState{jute.StateDisconnected, jute.StateSyncCon
 
 func (s *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descState, descReconnects, descExpired, descNewSessions,
-		descHits, descMisses, descEntries, descInval, descInvalFailed, descTrimmed, descStored, descReads, descInotify, descBuild} {
+		descHits, descMisses, descEntries, descInval, descInvalFailed, descTrimmed, descStored, descReads, descOpens, descInotify, descBuild} {
 		ch <- d
 	}
 }
@@ -136,6 +138,7 @@ func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descTrimmed, fsStats.Trimmed)
 	counter(descStored, fsStats.Stored)
 	counter(descReads, fsStats.Reads)
+	counter(descOpens, fsStats.Opens)
 	for i, n := range fsStats.Inotify {
 		counter(descInotify, n, zkfs.InotifyKindNames[i])
 	}

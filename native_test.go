@@ -320,7 +320,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		`zkfs_cache_hits_total`, `zkfs_cache_misses_total`, `zkfs_cache_entries`,
 		`zkfs_kernel_invalidations_total{kind="entry"}`,
 		`zkfs_inotify_events_total{kind="create"}`,
-		`zkfs_kernel_pages_stored_total`, `zkfs_data_reads_total`,
+		`zkfs_kernel_pages_stored_total`, `zkfs_data_reads_total`, `zkfs_file_opens_total`,
 		`zkfs_build_info{version=`,
 		`go_goroutines`,
 	}

@@ -21,8 +21,18 @@ import (
 // and releases it at the end of the listing, on an error, or when nobody
 // continued it for streamIdle. A request that finds no handle for its
 // offset opens a new one, which seeks there (dirHandle.Seekdir).
+//
+// On a read-only mount it does the same for files (FUSE_NO_OPEN_SUPPORT):
+// OPEN is answered ENOSYS, and FLUSH too, so that the kernel opens and
+// closes files without a request; it then reads with file handle 0
+// (fileNode.Read serves those from the cache) and keeps the pages of every
+// file until the notifier drops them. A read-write mount cannot: its writes
+// need the handle OPEN creates (the version to compare, the buffer that
+// FLUSH and RELEASE commit), and the kernel's choice holds for every file
+// of the connection.
 type noOpendir struct {
 	fuse.RawFileSystem
+	files bool // no OPEN and FLUSH for files either (read-only mounts); fixed at creation
 
 	mu      sync.Mutex // guards streams and swept
 	streams map[streamKey][]stream
@@ -42,8 +52,27 @@ type stream struct {
 // streamIdle is how long a listing nobody continues keeps its handle.
 const streamIdle = time.Minute
 
-func newNoOpendir(raw fuse.RawFileSystem) *noOpendir {
-	return &noOpendir{RawFileSystem: raw, streams: map[streamKey][]stream{}}
+func newNoOpendir(raw fuse.RawFileSystem, files bool) *noOpendir {
+	return &noOpendir{RawFileSystem: raw, files: files, streams: map[streamKey][]stream{}}
+}
+
+// Open is counted; on a read-only mount it answers ENOSYS, and the kernel
+// sends no more OPEN (nor RELEASE) for files.
+func (w *noOpendir) Open(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
+	stats.opens.Add(1)
+	if w.files {
+		return fuse.ENOSYS
+	}
+	return w.RawFileSystem.Open(cancel, in, out)
+}
+
+// Flush on a read-only mount has nothing to commit: ENOSYS, and the kernel
+// sends no more FLUSH either.
+func (w *noOpendir) Flush(cancel <-chan struct{}, in *fuse.FlushIn) fuse.Status {
+	if w.files {
+		return fuse.ENOSYS
+	}
+	return w.RawFileSystem.Flush(cancel, in)
 }
 
 // OpenDir answers ENOSYS: from then on the kernel opens directories itself.

@@ -15,7 +15,8 @@ var stats struct {
 	invalFailed  atomic.Uint64 // notifications the kernel refused (other than ENOENT)
 	trimmed      atomic.Uint64 // names dropped to bound the kernel's inodes (trim.go)
 	stored       atomic.Uint64 // values pushed into the page cache at open (file.go)
-	reads        atomic.Uint64 // READ requests answered from a data file's handle
+	reads        atomic.Uint64 // READ requests for data files answered without a handle (file.go)
+	opens        atomic.Uint64 // OPEN requests for files (opendir.go)
 	inotify      [inotifyKinds]atomic.Uint64
 }
 
@@ -67,6 +68,7 @@ type Stats struct {
 	Trimmed                               uint64 // names dropped to bound the kernel's inodes
 	Stored                                uint64 // data values pushed into the kernel's page cache
 	Reads                                 uint64 // READ requests served for data files
+	Opens                                 uint64 // OPEN requests for files
 	Inotify                               [inotifyKinds]uint64
 }
 
@@ -80,6 +82,7 @@ func ReadStats() Stats {
 		Trimmed:      stats.trimmed.Load(),
 		Stored:       stats.stored.Load(),
 		Reads:        stats.reads.Load(),
+		Opens:        stats.opens.Load(),
 	}
 	for i := range s.Inotify {
 		s.Inotify[i] = stats.inotify[i].Load()
