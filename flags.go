@@ -124,7 +124,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	zk.StringVar(&c.tlsServerName, "tls-server-name", "", "name to verify in the servers' certificates (default: the host)")
 
 	mnt := groups["Mount"]
-	mnt.BoolVar(&c.readOnly, "read-only", false, "mount read-only: every change fails with EROFS (-o ro)")
+	mnt.BoolVar(&c.readOnly, "read-only", false, "mount read-only: every change fails with EROFS, and the kernel opens files without asking zkfs (faster reads of many files) (-o ro)")
 	mnt.BoolVar(&c.allowOther, "allow-other", false, "let other users use the mount (user_allow_other in /etc/fuse.conf when not root)")
 	mnt.StringVar(&c.dataName, "data-name", ".data", "name of the file that holds a znode's data")
 	mnt.DurationVar(&c.entryTimeout, "entry-timeout", time.Hour, "how long the kernel may cache names (changes are pushed anyway)")
