@@ -163,8 +163,9 @@ func TestReadOnly(t *testing.T) {
 
 // TestReadOnlyOpens: on a read-only mount the kernel opens files without
 // asking (one OPEN, answered ENOSYS, and none after it), keeps their pages,
-// and still sees every change made elsewhere through the invalidations
-// alone: small and large values, a change, a deletion.
+// gets a small value into them when its directory is listed, and still
+// sees every change made elsewhere through the invalidations alone: small
+// and large values, a change, a deletion.
 func TestReadOnlyOpens(t *testing.T) {
 	e := newMountEnv(t, nil, zkfs.Options{ReadOnly: true})
 	e.create(t, "/rk", []byte("first"))
@@ -197,6 +198,24 @@ func TestReadOnlyOpens(t *testing.T) {
 		t.Fatalf("a warm read sent %d READ and %d OPEN requests, want none (the pages are kept)",
 			after.Reads-before.Reads, after.Opens-before.Opens)
 	}
+
+	// A listing that reached its end puts the data file's value into the
+	// page cache: reading it next sends no READ. (A listing that raced an
+	// event stores nothing: try fresh znodes until one went undisturbed.)
+	eventually(t, "a listing storing the data file's value", func() bool {
+		p := fmt.Sprintf("/rk/l%d", time.Now().UnixNano())
+		e.create(t, p, []byte("listed, then read"))
+		before := zkfs.ReadStats()
+		if _, err := os.ReadDir(e.p(p)); err != nil {
+			t.Fatal(err)
+		}
+		if got := readVia(t, e.p(p+"/.data")); got != "listed, then read" {
+			t.Fatalf("read %s: %q", p, got)
+		}
+		after := zkfs.ReadStats()
+		t.Logf("stored %d, reads %d", after.Stored-before.Stored, after.Reads-before.Reads)
+		return after.Stored == before.Stored+1 && after.Reads == before.Reads
+	})
 
 	if _, err := e.cl.Set(testCtx(t), "/rk", []byte("changed elsewhere, and longer"), -1); err != nil {
 		t.Fatal(err)

@@ -35,6 +35,7 @@ type dirHandle struct {
 	n     *dirNode
 	ds    gofs.DirStream
 	names bool // the listing is too big to look every entry up (plusMaxKids)
+	ended bool // a request already got the end of the listing
 }
 
 var (
@@ -67,12 +68,19 @@ func (d *dirHandle) Lookup(ctx context.Context, name string, out *fuse.EntryOut)
 	return d.n.Lookup(ctx, name, out)
 }
 
-// Readdirent returns the next entry (nil at the end).
+// Readdirent returns the next entry (nil at the end). A request that
+// finds the listing already ended is the kernel asking past its end, which
+// it does only after it took in every entry before: on a read-only mount
+// the data file's value then goes into the page cache (dirNode.primeData).
 func (d *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Errno) {
 	if errno := d.stream(ctx); errno != 0 {
 		return nil, errno
 	}
 	if !d.ds.HasNext() {
+		if d.ended && !d.names && d.n.fs.opts.ReadOnly {
+			d.n.primeData(ctx)
+		}
+		d.ended = true
 		return nil, 0
 	}
 	e, errno := d.ds.Next()
@@ -82,6 +90,7 @@ func (d *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Err
 // Seekdir repositions the listing (rewinddir, or a read continued at an
 // offset the kernel remembers).
 func (d *dirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
+	d.ended = false
 	if errno := d.stream(ctx); errno != 0 {
 		return errno
 	}

@@ -196,6 +196,39 @@ func (n *fileNode) storePages(data []byte, mark uint64) bool {
 	return true
 }
 
+// primeData puts the value of the directory's data file into the kernel's
+// page cache, if the kernel holds that file and the value is small: on a
+// read-only mount, where no OPEN comes to do it (file.go), a listing
+// followed by a read (grep -r, cat */.data) then costs no READ. Called once
+// the listing has reached the kernel (dirHandle.Readdirent): the data
+// file's entry must have been taken in for its pages to be stored.
+func (n *dirNode) primeData(ctx context.Context) {
+	c := n.GetChild(n.fs.opts.DataName)
+	if c == nil {
+		return
+	}
+	fn, ok := c.Operations().(*fileNode)
+	if !ok {
+		return
+	}
+	ctx, cancel := n.fs.ctx(ctx)
+	defer cancel()
+	mark := n.fs.src.Mark()
+	data, st, err := n.fs.src.Data(ctx, fn.path)
+	if err != nil || len(data) > pageSize || !fn.sameZnode(&st) {
+		return
+	}
+	fn.mu.Lock()
+	current := fn.pageMzxid == st.Mzxid
+	fn.mu.Unlock()
+	if current || !fn.storePages(data, mark) {
+		return
+	}
+	fn.mu.Lock()
+	fn.pageMzxid = st.Mzxid
+	fn.mu.Unlock()
+}
+
 // forget removes h from the open writers.
 func (n *fileNode) forget(h *handle) {
 	n.mu.Lock()
