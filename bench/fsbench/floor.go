@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"path"
+	"runtime"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -19,7 +20,8 @@ import (
 // OPENDIR (ENOSYS), so the kernel caches listings itself; READDIRPLUS with
 // every entry looked up; names and attributes valid for an hour; read-only
 // opens that keep the pages, with the data pushed into the page cache at the
-// first open (FUSE_NOTIFY_STORE) so that no READ follows. Whatever a command
+// first open (FUSE_NOTIFY_STORE; with --no-open, once the kernel has asked
+// past the end of its directory's listing) so that no READ follows. Whatever a command
 // costs through this server is what FUSE itself costs on the machine; the
 // difference to zkfs is zkfs's own work, including ZooKeeper.
 
@@ -158,6 +160,12 @@ func (f *floorFS) ReadDirPlus(cancel <-chan struct{}, in *fuse.ReadIn, out *fuse
 	if d == nil || !d.dir {
 		return fuse.ENOTDIR
 	}
+	if in.Offset >= uint64(len(d.kids)) && f.noOpen && f.store {
+		// Asked past the end, the kernel holds every entry: with no
+		// OPEN to do it, push the data file's bytes now (as a
+		// read-only zkfs does).
+		f.push(d.kids[2].Ino)
+	}
 	for i := in.Offset; i < uint64(len(d.kids)); i++ {
 		e := d.kids[i]
 		e.Off = i + 1
@@ -183,11 +191,19 @@ func (f *floorFS) Open(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.OpenOu
 	if in.Flags&syscall.O_ACCMODE != syscall.O_RDONLY {
 		return fuse.EROFS
 	}
-	if f.store && !n.stored.Load() && f.srv.InodeNotifyStoreCache(in.NodeId, 0, n.data).Ok() {
-		n.stored.Store(true)
+	if f.store {
+		f.push(in.NodeId)
 	}
 	out.OpenFlags = fuse.FOPEN_KEEP_CACHE | fuse.FOPEN_NOFLUSH
 	return fuse.OK
+}
+
+// push puts a data file's bytes into the kernel's page cache, once.
+func (f *floorFS) push(id uint64) {
+	n := f.nodes[id]
+	if !n.stored.Load() && f.srv.InodeNotifyStoreCache(id, 0, n.data).Ok() {
+		n.stored.Store(true)
+	}
 }
 
 // Flush, sent at every close of a file opened without OPEN, answers ENOSYS
@@ -225,7 +241,7 @@ func runFloor(args []string) error {
 	t.flags(fs)
 	mnt := fs.String("mount", "", "mount point (an empty directory)")
 	dataName := fs.String("data-name", ".data", "name of the data file in each directory")
-	store := fs.Bool("store", true, "push a file's bytes into the page cache at its first open (as zkfs does)")
+	store := fs.Bool("store", true, "push a file's bytes into the page cache at its first open, or with --no-open once its directory is listed (as zkfs does)")
 	noOpen := fs.Bool("no-open", false, "answer OPEN with ENOSYS: the kernel then opens files by itself (FUSE_NO_OPEN_SUPPORT)")
 	debug := fs.Bool("debug", false, "log every request")
 	if err := fs.Parse(args); err != nil {
@@ -255,6 +271,11 @@ func runFloor(args []string) error {
 	go srv.Serve()
 	if err := srv.WaitMount(); err != nil {
 		return err
+	}
+	// As the zkfs daemon does (daemon.go, spareProcessors): two
+	// processors more than go-fuse's reader threads.
+	if n := runtime.GOMAXPROCS(0); n < min(max(n, 2), 16)+2 {
+		runtime.GOMAXPROCS(min(max(n, 2), 16) + 2)
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
