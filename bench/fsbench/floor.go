@@ -66,7 +66,7 @@ func newFloorFS(t *tree, dataName string, store bool) *floorFS {
 				fuse.DirEntry{Name: "..", Mode: syscall.S_IFDIR, Ino: parent})
 			f.link(id, dataName, f.add(&floorNode{data: nd.data}))
 			if nd.rel != "" {
-				f.link(parent, baseName(nd.rel), id)
+				f.link(parent, path.Base(nd.rel), id)
 			}
 		}
 	}
@@ -88,15 +88,13 @@ func (f *floorFS) link(dir uint64, name string, id uint64) {
 	d.byName[name] = id
 }
 
-// parentRel and baseName split a tree-relative path ("" is the root).
+// parentRel is the parent of a tree-relative path ("" is the root).
 func parentRel(r string) string {
 	if d := path.Dir(r); d != "." {
 		return d
 	}
 	return ""
 }
-
-func baseName(r string) string { return path.Base(r) }
 
 func (f *floorFS) node(id uint64) *floorNode {
 	if id == 0 || id >= uint64(len(f.nodes)) {
