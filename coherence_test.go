@@ -269,7 +269,7 @@ func TestWideDirectory(t *testing.T) {
 	}
 }
 
-// TestConcurrentListings: the kernel sends no OPENDIR (fs/opendir.go), so
+// TestConcurrentListings: the kernel sends no OPENDIR (fs/kernelopens.go), so
 // listings in progress are told apart by their offsets: many readers
 // listing one directory at once, each over several requests, all see every
 // name, and a directory deleted elsewhere while open lists as ENOENT.

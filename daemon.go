@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -115,7 +114,7 @@ func serve(cfg *config, stderr io.Writer, rd *readiness) error {
 	if err != nil {
 		return fmt.Errorf("cannot mount on %s: %s", mp, oneLine(err))
 	}
-	spareProcessors()
+	zkfs.SpareProcessors()
 	log.Info("mounted", "mountpoint", mp, "servers", cfg.servers, "readOnly", cfg.readOnly, "pid", os.Getpid())
 	rd.ready("mounted " + cfg.servers + " on " + mp)
 	if rd.detached() {
@@ -348,23 +347,4 @@ func digestIdentities(auth []zkclient.Auth) []jute.ID {
 		}
 	}
 	return ids
-}
-
-// spareProcessors leaves the Go runtime two processors more than go-fuse
-// has FUSE reader threads; call it once the mount is made. go-fuse sizes
-// its readers, which wait in read(2) on /dev/fuse, by GOMAXPROCS (at least
-// 2, at most 16) when it starts serving. With every processor held by a
-// blocked reader, the runtime's sysmon wakes every 20 µs to take
-// processors back from them: a fifth of the daemon's CPU during a cold
-// `grep -r`, mostly context switches. With a processor idle it leaves the
-// readers be and sleeps longer. Measured in docs/benchmarks.md. A
-// GOMAXPROCS set in the environment is left as it is.
-func spareProcessors() {
-	if os.Getenv("GOMAXPROCS") != "" {
-		return
-	}
-	n := runtime.GOMAXPROCS(0)
-	if readers := min(max(n, 2), 16); n < readers+2 {
-		runtime.GOMAXPROCS(readers + 2)
-	}
 }

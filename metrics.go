@@ -81,7 +81,7 @@ var (
 	descTrimmed = prometheus.NewDesc("zkfs_kernel_names_trimmed_total",
 		"Names the kernel was asked to drop to keep its inodes under --max-inodes.", nil, nil)
 	descStored = prometheus.NewDesc("zkfs_kernel_pages_stored_total",
-		"Data values pushed into the kernel's page cache when a file was opened for reading.", nil, nil)
+		"Data values pushed into the kernel's page cache (at a read-only open; on read-only mounts at the end of a listing).", nil, nil)
 	descReads = prometheus.NewDesc("zkfs_data_reads_total",
 		"READ requests the kernel sent for data files (values not in its page cache).", nil, nil)
 	descOpens = prometheus.NewDesc("zkfs_file_opens_total",

@@ -11,7 +11,7 @@ import (
 // Directory listings are cached by the kernel (FOPEN_CACHE_DIR with
 // FOPEN_KEEP_CACHE), like entries, attributes and pages: a warm `find` or
 // `ls -R` then costs no request at all for READDIR, and none for OPENDIR
-// or RELEASEDIR either, which the kernel does not send (opendir.go opens
+// or RELEASEDIR either, which the kernel does not send (kernelopens.go opens
 // these handles itself, one per listing in progress). The cache is dropped
 // by the kernel itself when a name is created or removed through the mount,
 // and by the notifier (NotifyContent on the directory) when a znode is

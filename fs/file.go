@@ -28,7 +28,7 @@ type fileNode struct {
 	// writers are the open writable handles, in opening order.
 	writers []*handle
 	// pageMzxid is the mzxid of the value the kernel's page cache was
-	// filled from, 0 when unknown. Open keeps the page cache
+	// filled from, 0 when unknown (takePages). Open keeps the page cache
 	// (FOPEN_KEEP_CACHE) only when the value has not changed since, so a
 	// read never serves stale pages even if an invalidation is late.
 	pageMzxid int64
@@ -107,18 +107,12 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 		return nil, 0, syscall.ESTALE
 	}
 	var fuseFlags uint32
-	n.mu.Lock()
-	if n.pageMzxid != 0 && n.pageMzxid == st.Mzxid {
+	if n.takePages(st.Mzxid) || (!write && n.storePages(data, mark)) {
 		fuseFlags |= fuse.FOPEN_KEEP_CACHE
 	}
-	n.pageMzxid = st.Mzxid
-	n.mu.Unlock()
 	if !write {
 		// Nothing to commit at close: spare the kernel the FLUSH.
 		fuseFlags |= fuse.FOPEN_NOFLUSH
-		if fuseFlags&fuse.FOPEN_KEEP_CACHE == 0 && n.storePages(data, mark) {
-			fuseFlags |= fuse.FOPEN_KEEP_CACHE
-		}
 		if len(data) <= pageSize {
 			// One page is read with one READ at most, never torn
 			// (fileNode.Read serves it from the cache): no
@@ -167,6 +161,19 @@ func (n *fileNode) Fsync(ctx context.Context, fh gofs.FileHandle, flags uint32) 
 		return f.Fsync(ctx, flags)
 	}
 	return 0
+}
+
+// takePages reports whether the kernel's pages of this file hold the value
+// with mzxid, and records that they do from now on: the caller either
+// keeps them (they did, or storePages put the value there) or has the
+// kernel drop them (an open without FOPEN_KEEP_CACHE), so that what is read
+// into them next is this value or a newer one, whose event resets the record.
+func (n *fileNode) takePages(mzxid int64) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	held := n.pageMzxid != 0 && n.pageMzxid == mzxid
+	n.pageMzxid = mzxid
+	return held
 }
 
 const (
@@ -218,15 +225,9 @@ func (n *dirNode) primeData(ctx context.Context) {
 	if err != nil || len(data) > pageSize || !fn.sameZnode(&st) {
 		return
 	}
-	fn.mu.Lock()
-	current := fn.pageMzxid == st.Mzxid
-	fn.mu.Unlock()
-	if current || !fn.storePages(data, mark) {
-		return
+	if !fn.takePages(st.Mzxid) {
+		fn.storePages(data, mark)
 	}
-	fn.mu.Lock()
-	fn.pageMzxid = st.Mzxid
-	fn.mu.Unlock()
 }
 
 // forget removes h from the open writers.

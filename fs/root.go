@@ -318,8 +318,8 @@ func Mount(mountpoint string, src Source, opts Options) (*Server, error) {
 	}
 	// go-fuse's gofs.Mount, with the raw file system wrapped so that the
 	// kernel sends no OPENDIR and RELEASEDIR, and on a read-only mount no
-	// OPEN, FLUSH and RELEASE either (opendir.go).
-	srv, err := fuse.NewServer(newNoOpendir(gofs.NewNodeFS(root, fo), o.ReadOnly), mountpoint, &fo.MountOptions)
+	// OPEN, FLUSH and RELEASE either (kernelopens.go).
+	srv, err := fuse.NewServer(newKernelOpens(gofs.NewNodeFS(root, fo), o.ReadOnly), mountpoint, &fo.MountOptions)
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}

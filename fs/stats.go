@@ -14,9 +14,9 @@ var stats struct {
 	invalContent atomic.Uint64 // NotifyContent
 	invalFailed  atomic.Uint64 // notifications the kernel refused (other than ENOENT)
 	trimmed      atomic.Uint64 // names dropped to bound the kernel's inodes (trim.go)
-	stored       atomic.Uint64 // values pushed into the page cache at open (file.go)
-	reads        atomic.Uint64 // READ requests for data files answered without a handle (file.go)
-	opens        atomic.Uint64 // OPEN requests for files (opendir.go)
+	stored       atomic.Uint64 // values pushed into the page cache (file.go: storePages)
+	reads        atomic.Uint64 // READ requests for data files (file.go, handle.go)
+	opens        atomic.Uint64 // OPEN requests for files (kernelopens.go)
 	inotify      [inotifyKinds]atomic.Uint64
 }
 

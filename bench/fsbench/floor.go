@@ -6,12 +6,13 @@ import (
 	"os"
 	"os/signal"
 	"path"
-	"runtime"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
+
+	zkfs "github.com/zkfs/zkfs/fs"
 )
 
 // The FUSE floor: the benchmark tree served by a go-fuse server that does
@@ -270,11 +271,7 @@ func runFloor(args []string) error {
 	if err := srv.WaitMount(); err != nil {
 		return err
 	}
-	// As the zkfs daemon does (daemon.go, spareProcessors): two
-	// processors more than go-fuse's reader threads.
-	if n := runtime.GOMAXPROCS(0); n < min(max(n, 2), 16)+2 {
-		runtime.GOMAXPROCS(min(max(n, 2), 16) + 2)
-	}
+	zkfs.SpareProcessors() // as the zkfs daemon does
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	go func() {

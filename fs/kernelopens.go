@@ -15,7 +15,7 @@ import (
 // for), and sends READDIR and READDIRPLUS with file handle 0.
 //
 // go-fuse's node API serves a listing through a directory handle, so
-// noOpendir, wrapping its raw file system, opens one on go-fuse's side per
+// kernelOpens, wrapping its raw file system, opens one on go-fuse's side per
 // listing in progress (which reads the znode's children, as OPENDIR did),
 // keyed by the directory and by the offset the kernel will ask for next,
 // and releases it at the end of the listing, on an error, or when nobody
@@ -30,7 +30,7 @@ import (
 // need the handle OPEN creates (the version to compare, the buffer that
 // FLUSH and RELEASE commit), and the kernel's choice holds for every file
 // of the connection.
-type noOpendir struct {
+type kernelOpens struct {
 	fuse.RawFileSystem
 	files bool // no OPEN and FLUSH for files either (read-only mounts); fixed at creation
 
@@ -52,13 +52,13 @@ type stream struct {
 // streamIdle is how long a listing nobody continues keeps its handle.
 const streamIdle = time.Minute
 
-func newNoOpendir(raw fuse.RawFileSystem, files bool) *noOpendir {
-	return &noOpendir{RawFileSystem: raw, files: files, streams: map[streamKey][]stream{}}
+func newKernelOpens(raw fuse.RawFileSystem, files bool) *kernelOpens {
+	return &kernelOpens{RawFileSystem: raw, files: files, streams: map[streamKey][]stream{}}
 }
 
 // Open is counted; on a read-only mount it answers ENOSYS, and the kernel
 // sends no more OPEN (nor RELEASE) for files.
-func (w *noOpendir) Open(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
+func (w *kernelOpens) Open(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
 	stats.opens.Add(1)
 	if w.files {
 		return fuse.ENOSYS
@@ -68,7 +68,7 @@ func (w *noOpendir) Open(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.Open
 
 // Flush on a read-only mount has nothing to commit: ENOSYS, and the kernel
 // sends no more FLUSH either.
-func (w *noOpendir) Flush(cancel <-chan struct{}, in *fuse.FlushIn) fuse.Status {
+func (w *kernelOpens) Flush(cancel <-chan struct{}, in *fuse.FlushIn) fuse.Status {
 	if w.files {
 		return fuse.ENOSYS
 	}
@@ -76,28 +76,28 @@ func (w *noOpendir) Flush(cancel <-chan struct{}, in *fuse.FlushIn) fuse.Status 
 }
 
 // OpenDir answers ENOSYS: from then on the kernel opens directories itself.
-func (w *noOpendir) OpenDir(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
+func (w *kernelOpens) OpenDir(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
 	return fuse.ENOSYS
 }
 
 // ReleaseDir is not sent once OPENDIR is not; handles with an id are
 // go-fuse's own.
-func (w *noOpendir) ReleaseDir(in *fuse.ReleaseIn) {
+func (w *kernelOpens) ReleaseDir(in *fuse.ReleaseIn) {
 	if in.Fh != 0 {
 		w.RawFileSystem.ReleaseDir(in)
 	}
 }
 
-func (w *noOpendir) ReadDir(cancel <-chan struct{}, in *fuse.ReadIn, out *fuse.DirEntryList) fuse.Status {
+func (w *kernelOpens) ReadDir(cancel <-chan struct{}, in *fuse.ReadIn, out *fuse.DirEntryList) fuse.Status {
 	return w.read(cancel, in, out, w.RawFileSystem.ReadDir)
 }
 
-func (w *noOpendir) ReadDirPlus(cancel <-chan struct{}, in *fuse.ReadIn, out *fuse.DirEntryList) fuse.Status {
+func (w *kernelOpens) ReadDirPlus(cancel <-chan struct{}, in *fuse.ReadIn, out *fuse.DirEntryList) fuse.Status {
 	return w.read(cancel, in, out, w.RawFileSystem.ReadDirPlus)
 }
 
 // read serves one READDIR(PLUS) with file handle 0 from a go-fuse handle.
-func (w *noOpendir) read(cancel <-chan struct{}, in *fuse.ReadIn, out *fuse.DirEntryList,
+func (w *kernelOpens) read(cancel <-chan struct{}, in *fuse.ReadIn, out *fuse.DirEntryList,
 	inner func(<-chan struct{}, *fuse.ReadIn, *fuse.DirEntryList) fuse.Status) fuse.Status {
 	if in.Fh != 0 {
 		return inner(cancel, in, out)
@@ -125,7 +125,7 @@ func (w *noOpendir) read(cancel <-chan struct{}, in *fuse.ReadIn, out *fuse.DirE
 
 // take removes and returns a handle waiting at key; at most once per
 // streamIdle it also releases the handles nobody continued for that long.
-func (w *noOpendir) take(key streamKey) (uint64, bool) {
+func (w *kernelOpens) take(key streamKey) (uint64, bool) {
 	w.mu.Lock()
 	idle := w.sweep(time.Now())
 	fh, ok := uint64(0), false
@@ -148,7 +148,7 @@ func (w *noOpendir) take(key streamKey) (uint64, bool) {
 
 // sweep removes the handles unused for streamIdle, if it did not look for
 // them within the last streamIdle, and returns them. Requires mu.
-func (w *noOpendir) sweep(now time.Time) map[streamKey][]uint64 {
+func (w *kernelOpens) sweep(now time.Time) map[streamKey][]uint64 {
 	if now.Sub(w.swept) < streamIdle {
 		return nil
 	}
@@ -176,12 +176,12 @@ func (w *noOpendir) sweep(now time.Time) map[streamKey][]uint64 {
 }
 
 // put leaves fh waiting at key for the next request of its listing.
-func (w *noOpendir) put(key streamKey, fh uint64) {
+func (w *kernelOpens) put(key streamKey, fh uint64) {
 	w.mu.Lock()
 	w.streams[key] = append(w.streams[key], stream{fh: fh, used: time.Now()})
 	w.mu.Unlock()
 }
 
-func (w *noOpendir) release(h fuse.InHeader, fh uint64) {
+func (w *kernelOpens) release(h fuse.InHeader, fh uint64) {
 	w.RawFileSystem.ReleaseDir(&fuse.ReleaseIn{InHeader: h, Fh: fh})
 }
